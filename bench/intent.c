@@ -1,0 +1,93 @@
+/**
+ * @file intent.c  Benchmark: utterances matched per second on one core.
+ *
+ *   bench-intent SCRIPT UTTERANCES.tsv [SECONDS]
+ *
+ * Matches every utterance of the file (the second column of a paraphrase
+ * TSV, or whole lines) in a loop, as heard in the first listening node,
+ * for SECONDS (default 3) of thread CPU time, and prints the rate. The
+ * work per utterance is the whole runtime path: normalization, the
+ * automaton, vetoes, regexes, scoring and the choice.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <re.h>
+#include "dialog/dialog.h"
+
+static double cpu_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+int main(int argc, char *argv[])
+{
+	struct dialog_script *s = NULL;
+	struct dialog_diags d;
+	char **utt = NULL, *line = NULL;
+	size_t n = 0, cap = 0, i, bytes = 0;
+	unsigned long long done = 0, matched = 0;
+	double secs = argc > 3 ? atof(argv[3]) : 3.0, t0, el;
+	ssize_t len;
+	FILE *f;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: bench-intent SCRIPT UTTERANCES.tsv "
+				"[SECONDS]\n");
+		return 2;
+	}
+	memset(&d, 0, sizeof(d));
+	if (dialog_script_load(&s, argv[1], &d)) {
+		dialog_diags_print(&d, argv[1], stderr);
+		return 1;
+	}
+	dialog_diags_reset(&d);
+	f = fopen(argv[2], "r");
+	if (!f) {
+		perror(argv[2]);
+		return 1;
+	}
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		char *tab = strchr(line, '\t'), *u = tab ? tab + 1 : line;
+
+		u[strcspn(u, "\r\n")] = '\0';
+		if (!*u || line[0] == '#')
+			continue;
+		utt = realloc(utt, (n + 1) * sizeof(*utt));
+		utt[n++] = strdup(u);
+		bytes += strlen(u);
+	}
+	fclose(f);
+	free(line);
+	if (!n) {
+		fprintf(stderr, "%s: no utterances\n", argv[2]);
+		return 1;
+	}
+
+	t0 = cpu_now();
+	do {
+		for (i = 0; i < n; i++) {
+			struct dialog_match m;
+
+			dialog_match(s, NULL, utt[i], &m);
+			matched += m.intent != NULL;
+		}
+		done += n;
+	} while ((el = cpu_now() - t0) < secs);
+
+	printf("%s: %zu utterances (avg %.1f bytes), %llu matched in %.2f s "
+	       "CPU: %.0f utterances/s, %.2f us each\n",
+	       dialog_script_name(s), n, (double)bytes / (double)n, done, el,
+	       (double)done / el, el * 1e6 / (double)done);
+	(void)matched;
+	for (i = 0; i < n; i++)
+		free(utt[i]);
+	free(utt);
+	mem_deref(s);
+	return 0;
+}

@@ -1,0 +1,28 @@
+/**
+ * @file cli.h  The callbot command line: one binary, one function per
+ * subcommand. Each returns the process exit code (0 ok, 1 failure found,
+ * 2 usage error).
+ */
+#include <stdio.h>
+
+struct cli_cmd {
+	const char *name;
+	const char *args;
+	const char *summary;
+	const char *help;   /* shown by `callbot help NAME` */
+	int (*run)(int argc, char *argv[]);
+};
+
+int cmd_check(int argc, char *argv[]);
+int cmd_chat(int argc, char *argv[]);
+int cmd_intent(int argc, char *argv[]);
+int cmd_replay(int argc, char *argv[]);
+
+/** Print s as a JSON string (with quotes). */
+void cli_json_str(FILE *f, const char *s);
+
+/** Load a script, printing diagnostics to stderr. NULL on failure. */
+struct dialog_script *cli_load_script(const char *path);
+
+/** Print usage of one command to f. */
+void cli_usage(FILE *f, const char *name);

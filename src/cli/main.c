@@ -1,0 +1,182 @@
+/**
+ * @file main.c  `callbot`: an AI telephone robot. Dispatches subcommands.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <re.h>
+#include "dialog/dialog.h"
+#include "cli/cli.h"
+
+#define CALLBOT_VERSION "0.1.0"
+
+static const struct cli_cmd cmds[] = {
+	{"check", "SCRIPT...", "validate conversation scripts",
+	 "Validates scripts: YAML syntax, unknown keys, missing prompts,\n"
+	 "unreachable nodes, nodes with no way to an end, phrases shadowed\n"
+	 "by another intent, the disclosure and honest answers to \"are you\n"
+	 "a robot?\". Prints one line per problem as file:line:col and\n"
+	 "exits 1 if there is any error (warnings alone exit 0).\n"
+	 "  -q, --quiet    print errors only, not warnings\n",
+	 cmd_check},
+	{"chat", "SCRIPT [--var name=value]...",
+	 "talk to a script in the terminal",
+	 "Runs a conversation with the script from the terminal (or piped\n"
+	 "stdin). Each line you type is what the callee says. Special lines:\n"
+	 "  (empty line)   silence: the callee says nothing\n"
+	 "  /dtmf KEYS     press keys, e.g. /dtmf 1\n"
+	 "  /wait SECONDS  let time pass\n"
+	 "  /hangup        the callee hangs up\n"
+	 "At the end it prints the grade with its reason, tags and slots.\n"
+	 "  --var NAME=VALUE   a contact field, e.g. --var name=Li\n"
+	 "  --outcome OUTCOME  grade as this telephony outcome\n",
+	 cmd_chat},
+	{"intent", "SCRIPT [--node NODE] [--list]",
+	 "classify utterances from stdin as JSON lines",
+	 "Reads utterances one per line on stdin and prints one JSON object\n"
+	 "per line: {\"text\": ..., \"intent\": ..., \"score\": ...}, with\n"
+	 "\"intent\": null for no match. Intents are matched as heard in the\n"
+	 "first listening node, global and FAQ intents included.\n"
+	 "  --node NODE   match as heard in this node\n"
+	 "  --all         match against every intent of the script\n"
+	 "  --list        print every phrase as {\"intent\", \"phrase\"}\n",
+	 cmd_intent},
+	{"replay", "SCRIPT FILE...", "run authored test conversations",
+	 "Runs the test conversations in each FILE (see docs/scripts.md,\n"
+	 "\"Replay tests\") against the script and reports ok or FAIL for\n"
+	 "each, ending with \"N passed, N failed\". Exits 1 on any failure.\n"
+	 "  -v, --verbose   print every conversation, not only failures\n",
+	 cmd_replay},
+};
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "callbot %s - an AI telephone robot\n\n"
+		   "usage: callbot COMMAND [ARGS]\n\ncommands:\n",
+		CALLBOT_VERSION);
+	for (i = 0; i < NCMDS; i++)
+		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
+	fprintf(f, "  %-8s %s\n", "help", "show help for a command");
+	fprintf(f, "\nRun 'callbot help COMMAND' for a command's options.\n");
+}
+
+void cli_usage(FILE *f, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCMDS; i++) {
+		if (strcmp(cmds[i].name, name))
+			continue;
+		fprintf(f, "usage: callbot %s %s\n\n%s\n%s", cmds[i].name,
+			cmds[i].args, cmds[i].summary, cmds[i].help);
+		return;
+	}
+}
+
+void cli_json_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	for (; *p; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			if (*p < 0x20)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+struct dialog_script *cli_load_script(const char *path)
+{
+	struct dialog_script *s = NULL;
+	struct dialog_diags d;
+	int err;
+
+	memset(&d, 0, sizeof(d));
+	err = dialog_script_load(&s, path, &d);
+	if (err && !d.n)
+		fprintf(stderr, "%s: cannot load: %s\n", path, strerror(err));
+	if (err)
+		dialog_diags_print(&d, path, stderr);
+	if (err && d.errors)
+		fprintf(stderr, "%s: %u error(s); run 'callbot check %s'\n",
+			path, d.errors, path);
+	dialog_diags_reset(&d);
+	return err ? NULL : s;
+}
+
+int main(int argc, char *argv[])
+{
+	size_t i;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("callbot %s\n", CALLBOT_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "help")) {
+		if (argc < 3) {
+			usage(stdout);
+			return 0;
+		}
+		for (i = 0; i < NCMDS; i++) {
+			if (!strcmp(cmds[i].name, argv[2])) {
+				cli_usage(stdout, argv[2]);
+				return 0;
+			}
+		}
+		fprintf(stderr, "callbot: no command '%s'; try 'callbot "
+				"--help'\n",
+			argv[2]);
+		return 2;
+	}
+	for (i = 0; i < NCMDS; i++) {
+		if (!strcmp(cmds[i].name, argv[1])) {
+			int j;
+
+			for (j = 2; j < argc; j++) {
+				if (!strcmp(argv[j], "--help") ||
+				    !strcmp(argv[j], "-h")) {
+					cli_usage(stdout, argv[1]);
+					return 0;
+				}
+			}
+			return cmds[i].run(argc - 1, argv + 1);
+		}
+	}
+	fprintf(stderr, "callbot: unknown command '%s'; try 'callbot --help'\n",
+		argv[1]);
+	return 2;
+}

@@ -1,0 +1,1056 @@
+/**
+ * @file extract.c  Slot extractors: amounts, numbers, yes/no, callback
+ * times and free text, from one utterance in Mandarin or English.
+ *
+ * Design. An utterance is one short turn of speech, so every extractor is a
+ * single left-to-right scan of the NUL-terminated text: no allocation, no
+ * copy, no locale (ASCII case is folded by hand), state on the stack and
+ * const tables only, hence safe from any thread.
+ *
+ * The text may be anything: ASR output, typed text or fuzz. It is walked by
+ * code point with a strict UTF-8 decoder that turns each invalid byte into
+ * one U+FFFD step, and every look-ahead compares against a literal or tests
+ * one byte at a time, so the NUL stops it and nothing reads past the end.
+ *
+ * Numbers have one grammar per script: Chinese (digits, 十百千万亿 and the
+ * spoken shortcuts 一万五 = 15000, 两三万 = 20000, 十几万, 一万零五百),
+ * English words (fifty thousand, a hundred and five) and digits, which may
+ * lead either one (5万, 2 million, 50k). Values are kept in thousandths so
+ * that 5.5万 and 1.5 million are exact, and every step is checked against
+ * 10^12: a larger number is skipped as garbage rather than clamped, since a
+ * clamped amount would be a made-up one. A range (两到三万, "ten to twenty
+ * thousand") gives its lower bound: the first number borrows the second
+ * one's multiplier.
+ *
+ * Yes/no and callback times are word lists. At each position the longest
+ * word wins, which is how 不需要 beats 需要 and 银行 (bank) is not 行 (OK);
+ * some lists exist only to swallow such look-alikes. English is matched by
+ * whole words, so "yesterday" is not "yes".
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include "dialog/extract.h"
+
+#define MILLI 1000                   /* values are kept in thousandths */
+#define CAP   INT64_C(1000000000000) /* largest value, 10^12 */
+#define CAPM  (CAP * MILLI)
+#define OUTSZ 64 /* every value but text fits */
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- characters and words -------------------------------------------- */
+
+/* Decode one code point; an invalid or cut sequence is one byte of U+FFFD,
+ * so a scan always advances and never steps over the NUL. */
+static uint32_t u8_get(const char *p, size_t *lenp)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	uint32_t c = s[0], min;
+	size_t n, i;
+
+	*lenp = 1;
+	if (c < 0x80)
+		return c;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 1, c &= 0x1f, min = 0x80;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 2, c &= 0x0f, min = 0x800;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 3, c &= 0x07, min = 0x10000;
+	else
+		return 0xfffd;
+	for (i = 1; i <= n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0xfffd;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0xfffd;
+	*lenp = n + 1;
+	return c;
+}
+
+/* Length of the literal w if p starts with it, else 0. */
+static size_t lit(const char *p, const char *w)
+{
+	size_t n = strlen(w);
+
+	return strncmp(p, w, n) ? 0 : n;
+}
+
+/* Does p start with one of the characters of set? */
+static int next_in(const char *p, const char *set)
+{
+	size_t l, m;
+	uint32_t c = u8_get(p, &l);
+
+	for (; *set; set += m)
+		if (u8_get(set, &m) == c && *p)
+			return 1;
+	return 0;
+}
+
+/* Does the text s..p end with one of the characters of set? */
+static int prev_in(const char *s, const char *p, const char *set)
+{
+	size_t m;
+
+	for (; *set; set += m) {
+		u8_get(set, &m);
+		if ((size_t)(p - s) >= m && !memcmp(p - m, set, m))
+			return 1;
+	}
+	return 0;
+}
+
+static int is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static const char *skip_sp(const char *p)
+{
+	while (is_space(*p))
+		++p;
+	return p;
+}
+
+/* An ASCII or full-width digit (raw text may skip the matcher's folding):
+ * its value, or -1. */
+static int digit_at(const char *p, size_t *lenp)
+{
+	const unsigned char *s = (const unsigned char *)p;
+
+	*lenp = 1;
+	if (is_digit(p[0]))
+		return s[0] - '0';
+	if (s[0] == 0xef && s[1] == 0xbc && s[2] >= 0x90 && s[2] <= 0x99) {
+		*lenp = 3;
+		return s[2] - 0x90;
+	}
+	return -1;
+}
+
+/* Read the English word at p into w: lower case, apostrophes (' or U+2019)
+ * dropped, "" when too long. Returns its length in bytes, 0 if p is not at
+ * a letter; *aposp tells whether it had an apostrophe (don't). */
+static size_t en_word(const char *p, char *w, size_t wsize, int *aposp)
+{
+	size_t i = 0, n = 0, k;
+
+	if (aposp)
+		*aposp = 0;
+	for (;;) {
+		if (is_alpha(p[i])) {
+			if (n + 1 < wsize)
+				w[n] = (char)(p[i] | 0x20);
+			++n, ++i;
+			continue;
+		}
+		k = p[i] == '\'' ? 1 : lit(p + i, "\xe2\x80\x99");
+		if (!n || !k || !is_alpha(p[i + k]))
+			break;
+		if (aposp)
+			*aposp = 1;
+		i += k;
+	}
+	w[n < wsize ? n : 0] = '\0';
+	return i;
+}
+
+/* Skip to the next token: a word, a digit run, or one code point. */
+static const char *skip_token(const char *p)
+{
+	size_t l;
+
+	if (is_alpha(*p)) {
+		while (is_alpha(*p))
+			++p;
+	} else if (digit_at(p, &l) >= 0) {
+		while (digit_at(p, &l) >= 0)
+			p += l;
+	} else {
+		u8_get(p, &l);
+		p += l;
+	}
+	return p;
+}
+
+/* Length of the English phrase ph[0..n) (lower case, words separated by
+ * one space) at the word start p, or 0. */
+static size_t en_phrase(const char *p, const char *ph, size_t n)
+{
+	const char *q = p;
+	char w[24];
+	size_t l, k;
+
+	for (;;) {
+		l = en_word(q, w, sizeof(w), NULL);
+		for (k = 0; k < n && ph[k] != ' ';)
+			++k;
+		if (!l || strlen(w) != k || memcmp(w, ph, k))
+			return 0;
+		q += l;
+		if (k == n)
+			return (size_t)(q - p);
+		ph += k + 1, n -= k + 1;
+		while (is_space(*q) || *q == '-')
+			++q;
+	}
+}
+
+/* Length of the longest entry of a '|'-separated list found at p, or 0.
+ * ASCII entries are English words, tried only where p starts a word. */
+static size_t match(const char *list, const char *p)
+{
+	size_t best = 0, l, n;
+
+	for (; *list; list += n + (list[n] == '|')) {
+		n = strcspn(list, "|");
+		if (is_alpha(*list))
+			l = is_alpha(*p) ? en_phrase(p, list, n) : 0;
+		else
+			l = n && !strncmp(p, list, n) ? n : 0;
+		best = l > best ? l : best;
+	}
+	return best;
+}
+
+/* ---- numbers ---------------------------------------------------------- */
+
+struct num {
+	const char *end;    /* just past the number */
+	int64_t v;          /* value in thousandths */
+	int64_t lead, mult; /* v == lead * mult: the multiplier, for ranges */
+	int money;          /* +1 currency next to it, -1 another unit */
+};
+
+/* *r = a * b + c, all >= 0, unless that passes the cap. */
+static int mad(int64_t a, int64_t b, int64_t c, int64_t *r)
+{
+	if (c > CAPM || (b && a > (CAPM - c) / b))
+		return 0;
+	*r = a * b + c;
+	return 1;
+}
+
+/* Keep lead * mult only if it still is the whole value. */
+static void num_done(struct num *n, const char *end, int64_t v,
+		     int64_t lead, int64_t mult)
+{
+	n->end = end;
+	n->v = v;
+	n->lead = v, n->mult = 1;
+	if (mult > 1 && v % mult == 0 && v / mult == lead)
+		n->lead = lead, n->mult = mult;
+}
+
+/* Digits with optional 1,000 grouping and decimals, in thousandths in *vp,
+ * -1 on overflow (the whole run is still read). Returns the end. */
+static const char *arabic(const char *p, int64_t *vp, int *ndigp)
+{
+	int64_t v = 0, f = 0, scale = 100;
+	int d, nd = 0, ovf = 0;
+	size_t l;
+
+	while ((d = digit_at(p, &l)) >= 0) {
+		ovf |= v > (CAP - d) / 10;
+		v = ovf ? v : v * 10 + d;
+		p += l, ++nd;
+		/* 50,000: a comma then exactly three digits */
+		while (nd <= 3 && p[0] == ',' && is_digit(p[1]) &&
+		       is_digit(p[2]) && is_digit(p[3]) && !is_digit(p[4])) {
+			for (l = 1; l <= 3; l++) {
+				ovf |= v > (CAP - 9) / 10;
+				v = ovf ? v : v * 10 + (p[l] - '0');
+			}
+			p += 4;
+		}
+	}
+	if (p[0] == '.' && is_digit(p[1]))
+		for (++p; is_digit(*p); ++p, scale /= 10)
+			f += (*p - '0') * scale;
+	*vp = ovf ? -1 : v * MILLI + f;
+	*ndigp = nd;
+	return p;
+}
+
+static int zh_digit(uint32_t c)
+{
+	switch (c) {
+	case 0x96f6: case 0x3007: return 0;              /* 零 〇 */
+	case 0x4e00: case 0x5e7a: return 1;              /* 一 幺 */
+	case 0x4e8c: case 0x4e24: case 0x5169: return 2; /* 二 两 兩 */
+	case 0x4e09: return 3;                           /* 三 */
+	case 0x56db: return 4;                           /* 四 */
+	case 0x4e94: return 5;                           /* 五 */
+	case 0x516d: return 6;                           /* 六 */
+	case 0x4e03: return 7;                           /* 七 */
+	case 0x516b: return 8;                           /* 八 */
+	case 0x4e5d: return 9;                           /* 九 */
+	default: return -1;
+	}
+}
+
+static int64_t zh_unit(uint32_t c)
+{
+	switch (c) {
+	case 0x5341: return 10;                     /* 十 */
+	case 0x767e: return 100;                    /* 百 */
+	case 0x5343: return 1000;                   /* 千 */
+	case 0x4e07: case 0x842c: return 10000;     /* 万 萬 */
+	case 0x4ebf: case 0x5104: return 100000000; /* 亿 億 */
+	default: return 0;
+	}
+}
+
+static int64_t unit_at(const char *p)
+{
+	size_t l;
+
+	return zh_unit(u8_get(p, &l));
+}
+
+/* A run of Chinese digits: one digit, two neighbours giving a range whose
+ * lower end counts (两三万, 三五万), or digits read out one by one, as in
+ * years and phone numbers (二零二四). *vp in thousandths, -1 on overflow. */
+static const char *zh_run(const char *p, int64_t *vp, int *singlep)
+{
+	int64_t v = 0;
+	int d, first = 0, n = 0, ovf = 0;
+	size_t l, m;
+
+	while ((d = zh_digit(u8_get(p, &l))) >= 0) {
+		first = n ? first : d;
+		if (n == 1 && first && (d == first + 1 || (first == 3 && d == 5))
+		    && zh_digit(u8_get(p + l, &m)) < 0) {
+			v = first, n = 2, p += l;
+			break;
+		}
+		ovf |= v > (CAP - d) / 10;
+		v = ovf ? v : v * 10 + d;
+		p += l, ++n;
+	}
+	*singlep = n == 1;
+	*vp = ovf ? -1 : v * MILLI;
+	return p;
+}
+
+enum { ZH_CLOCK = 1 }; /* 点 is o'clock, never a decimal point */
+
+/*
+ * The Chinese grammar, which also takes digits as numerals (5万, 1万5).
+ * pend is the numeral waiting for a unit, sec the part below 万, big the
+ * part of 万 and above. Returns 1, 0 when there is no number at p, or -1
+ * on overflow with n->end past the bad part.
+ */
+static int num_zh(const char *p, struct num *n, int flags)
+{
+	int64_t big = 0, sec = 0, pend = -1, unit, last = 0, secunit = 0;
+	int64_t lead = 0, mult = 1, v, f, sc;
+	int single = 0, glued = 0, loose = 0, wan = 0, yi = 0, nd;
+	const char *q = p, *r;
+	uint32_t c;
+	size_t l, m;
+
+	for (;; q += l) {
+		c = u8_get(q, &l);
+		if (zh_digit(c) >= 0 || digit_at(q, &m) >= 0) {
+			if (pend >= 0)
+				break;
+			if (zh_digit(c) == 0 && last) {
+				loose = 1; /* 一万零五: no 一万五 shortcut */
+				continue;
+			}
+			if (zh_digit(c) >= 0) {
+				r = zh_run(q, &pend, &single);
+			} else {
+				r = arabic(q, &pend, &nd);
+				single = nd == 1 && pend % MILLI == 0;
+				/* "5 万": ASR spaces digits and units */
+				if (unit_at(skip_sp(r)) >= 100)
+					r = skip_sp(r);
+			}
+			q = r, l = 0;
+			if (pend < 0)
+				goto ovf;
+			glued = last && !loose;
+			continue;
+		}
+		unit = zh_unit(c);
+		if (unit && unit < 10000) {
+			if ((secunit && unit >= secunit) ||
+			    (pend < 0 && (unit != 10 || sec)))
+				break; /* 千万 (by all means) is no number */
+			pend = pend < 0 ? MILLI : pend; /* 十 is 一十 */
+			lead = pend, mult = unit;
+			if (!mad(pend, unit, sec, &sec))
+				goto ovf;
+			last = secunit = unit;
+			pend = -1, glued = loose = 0;
+			continue;
+		}
+		if (unit) {
+			v = sec + (pend < 0 ? 0 : pend);
+			if (unit == 10000 ? wan : yi)
+				break;
+			if (unit > 10000)
+				v += big, big = 0, yi = 1, wan = 0;
+			else
+				wan = 1;
+			if (!v)
+				break;
+			lead = v, mult = unit;
+			if (!mad(v, unit, big, &big))
+				goto ovf;
+			last = unit, secunit = sec = 0;
+			pend = -1, glued = loose = 0;
+			continue;
+		}
+		/* 一万多, 十多万, 十来万: "and some", keep the lower bound */
+		if (last && pend < 0 && (c == 0x591a || c == 0x4f59 ||
+					 (c == 0x6765 && unit_at(q + l)))) {
+			loose = 1;
+			continue;
+		}
+		if (c == 0x51e0 && pend < 0) { /* 几 */
+			if (secunit == 10) { /* 十几: at least 十 */
+				pend = 0, loose = 1;
+				continue;
+			}
+			unit = unit_at(q + l);
+			if (!last && unit && unit <= 10000) { /* 几十万 */
+				pend = MILLI, single = 0;
+				continue;
+			}
+			break;
+		}
+		/* 五点五万: a decimal point, but only before a big unit */
+		if (c == 0x70b9 && !(flags & ZH_CLOCK) && pend >= 0 &&
+		    pend % MILLI == 0) {
+			f = 0, sc = 100;
+			for (r = q + l; zh_digit(u8_get(r, &m)) >= 0; r += m)
+				f += zh_digit(u8_get(r, &m)) * sc, sc /= 10;
+			if (r == q + l || unit_at(r) < 1000)
+				break;
+			pend += f, single = 0;
+			q = r, l = 0;
+			continue;
+		}
+		break;
+	}
+	if (q == p)
+		return 0;
+	if (!mad(sec, 1, big, &v))
+		goto ovf;
+	if (pend >= 0) {
+		/* 一万五 is 15000 and 三千五 3500: a lone digit right after
+		 * a unit counts one place below it */
+		unit = glued && single && !loose && last >= 100 ? last / 10
+								  : 1;
+		if (!mad(pend, unit, v, &v))
+			goto ovf;
+		mult = 1;
+	}
+	num_done(n, q, v, lead, mult);
+	return 1;
+ovf:
+	n->end = q > p ? q : p + 1;
+	return -1;
+}
+
+static const char *const en_small[] = {
+	"zero", "one", "two", "three", "four", "five", "six", "seven",
+	"eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen",
+	"fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+};
+static const char *const en_tens[] = {
+	"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",
+	"ninety",
+};
+
+/* The value of an English number word below 100, or -1. */
+static int en_num(const char *w)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(en_small); i++)
+		if (!strcmp(w, en_small[i]))
+			return (int)i;
+	for (i = 0; i < NELEM(en_tens); i++)
+		if (!strcmp(w, en_tens[i]))
+			return 20 + 10 * (int)i;
+	return -1;
+}
+
+/* The multiplier an English word stands for, or 0; "w" (万) only glued to
+ * digits, as in 5w. */
+static int64_t en_scale(const char *w, int glued)
+{
+	if (!strcmp(w, "thousand") || !strcmp(w, "grand") ||
+	    !strcmp(w, "k"))
+		return 1000;
+	if (!strcmp(w, "million"))
+		return 1000000;
+	if (!strcmp(w, "billion"))
+		return 1000000000;
+	return glued && !strcmp(w, "w") ? 10000 : 0;
+}
+
+/* Is the word after p a number word (num), or hundred, thousand, million
+ * or billion (!num)? Decides whether "and" or "a" belongs to a number. */
+static int en_next_is(const char *p, int num)
+{
+	char w[16];
+
+	if (!en_word(skip_sp(p), w, sizeof(w), NULL))
+		return 0;
+	if (num)
+		return en_num(w) > 0;
+	return !strcmp(w, "hundred") ||
+	       (en_scale(w, 0) && strcmp(w, "k") && strcmp(w, "grand"));
+}
+
+enum { EN_NONE, EN_A, EN_UNIT, EN_TEEN, EN_TENS, EN_HUNDRED, EN_SCALE };
+
+/*
+ * English number words and digits: "one hundred and fifty thousand",
+ * "twenty-five", "2 million", "50k". g is the group below the last scale
+ * word, total what the scale words made. Returns like num_zh().
+ */
+static int num_en(const char *p, struct num *n)
+{
+	int64_t total = 0, g = 0, lastscale = CAP + 1, lead = 0, mult = 1;
+	int64_t v;
+	int last = EN_NONE, k, nd;
+	const char *q = p, *end = p, *r;
+	char w[16];
+	size_t l;
+
+	for (;;) {
+		for (r = q; q != p && (is_space(*r) || *r == '-');)
+			++r;
+		if (digit_at(r, &l) >= 0) {
+			if (last != EN_NONE && (last != EN_SCALE || g))
+				break;
+			q = end = arabic(r, &g, &nd);
+			if (g < 0)
+				goto ovf;
+			last = EN_UNIT;
+			continue;
+		}
+		if (!(l = en_word(r, w, sizeof(w), NULL)))
+			break;
+		k = en_num(w);
+		if (k > 0 && k < 10 && (last == EN_NONE || last == EN_TENS ||
+					last >= EN_HUNDRED)) {
+			g += k * MILLI, last = EN_UNIT;
+		} else if (k >= 10 && (last == EN_NONE || last >= EN_HUNDRED)) {
+			g += k * MILLI, last = k < 20 ? EN_TEEN : EN_TENS;
+		} else if (k == 0 && last == EN_NONE) {
+			end = r + l;
+			break;
+		} else if (!strcmp(w, "hundred") && last != EN_NONE &&
+			   last < EN_HUNDRED && g < 100 * MILLI) {
+			g *= 100, last = EN_HUNDRED;
+		} else if ((v = en_scale(w, r == q)) && last != EN_NONE &&
+			   last != EN_SCALE && v < lastscale) {
+			lead = g, mult = lastscale = v;
+			end = r + l;
+			if (!mad(g, v, total, &total))
+				goto ovf;
+			g = 0, last = EN_SCALE;
+		} else if ((!strcmp(w, "a") || !strcmp(w, "an")) &&
+			   last == EN_NONE && en_next_is(r + l, 0)) {
+			g = MILLI, last = EN_A;
+		} else if (!strcmp(w, "and") && last >= EN_HUNDRED &&
+			   en_next_is(r + l, 1)) {
+			q = r + l; /* part of the number only if one follows */
+			continue;
+		} else {
+			break;
+		}
+		q = end = r + l;
+	}
+	if (end == p)
+		return 0;
+	if (!mad(g, 1, total, &v))
+		goto ovf;
+	num_done(n, end, v, lead, mult);
+	return 1;
+ovf:
+	n->end = end > p ? end : p + 1;
+	return -1;
+}
+
+/* One number at p, in whichever grammar its first character starts. */
+static int num_one(const char *p, struct num *n)
+{
+	int64_t v;
+	size_t l;
+	int nd;
+
+	if (digit_at(p, &l) >= 0)
+		return unit_at(skip_sp(arabic(p, &v, &nd))) >= 100
+			       ? num_zh(p, n, 0)
+			       : num_en(p, n);
+	return is_alpha(*p) ? num_en(p, n) : num_zh(p, n, 0);
+}
+
+/* Words after a number that make it money, or something else. */
+static const char money_words[] =
+	"块|元|圆|人民币|美元|美金|dollar|dollars|buck|bucks|usd|rmb|yuan|"
+	"kuai";
+static const char other_units[] =
+	"年|岁|个|月|号|日|天|点|期|次|周|倍|小时|分钟|%|％|:|：|year|years|"
+	"month|months|day|days|week|weeks|percent|hour|hours|minutes|am|pm|"
+	"times|oclock";
+
+/* +1 when a currency is next to the number, -1 when another unit follows
+ * a plain one (2024年, 500%), 0 otherwise: 五万分期 stays money. */
+static int money_near(const char *s, const char *p, const struct num *n)
+{
+	const char *q = skip_sp(n->end);
+
+	while (p > s && p[-1] == ' ')
+		--p;
+	if (prev_in(s, p, "$¥￥") || match(money_words, q))
+		return 1;
+	return n->mult < 1000 && match(other_units, q) ? -1 : 0;
+}
+
+/* A lone 一 or 十 in a set phrase: 一下, 一定, 十分, 统一, 万一. */
+static int idiom(const char *s, const char *p, const char *end)
+{
+	if (end - p != 3)
+		return 0;
+	if (lit(p, "十"))
+		return lit(end, "分") && !lit(end, "分钟");
+	return lit(p, "一") &&
+	       (next_in(end, "下些直定般起样会旦切致边点次共") ||
+		prev_in(s, p, "统唯万同"));
+}
+
+/*
+ * The number at p as a caller means it: a range gives its lower bound, an
+ * idiom is none, and n->money tells a currency from other units. Returns
+ * like num_zh(); n->end is set unless it returns 0.
+ */
+static int num_at(const char *s, const char *p, struct num *n)
+{
+	struct num m;
+	const char *q;
+	size_t l;
+	int r = num_one(p, n);
+
+	if (r <= 0 || idiom(s, p, n->end))
+		return r ? -1 : 0;
+	q = skip_sp(n->end);
+	l = match("到|至|～|-|~|to|or", q);
+	if (l && num_one(skip_sp(q + l), &m) > 0 && n->v < m.lead &&
+	    n->mult < m.mult && mad(n->v, m.mult, 0, &n->v)) {
+		n->end = m.end; /* 两到三万, "ten to twenty thousand" */
+		n->lead = n->v / m.mult, n->mult = m.mult;
+	}
+	n->money = money_near(s, p, n);
+	return 1;
+}
+
+/* The first number, or with amount set the first that can be money: a
+ * currency next to it, or a value of at least 100 (a bare 3 is not). */
+static int get_number(const char *s, int amount, char *out)
+{
+	const char *p = s;
+	struct num n;
+	int r;
+
+	while (*p) {
+		r = num_at(s, p, &n);
+		if (r > 0 && (!amount || n.money > 0 ||
+			      (!n.money && n.v >= 100 * MILLI))) {
+			snprintf(out, OUTSZ, "%" PRId64, n.v / MILLI);
+			return 0;
+		}
+		p = r && n.end > p ? n.end : skip_token(p);
+	}
+	return ENOENT;
+}
+
+/* ---- yes / no --------------------------------------------------------- */
+
+static const char no_words[] =
+	"不是|不要|不用|没有|不需要|不行|不可以|别|不对|不好|没|不|算了|拒绝|"
+	"不必|甭|no|nope|not|never|nah|dont|cannot|no thanks|of course not";
+static const char yes_words[] =
+	"是|对|好|可以|行|要|需要|有|嗯|恩|没问题|没错|不错|当然|愿意|同意|"
+	"绝对|yes|yeah|yep|yup|yea|sure|ok|okay|of course|i do|alright|"
+	"all right|definitely|absolutely|certainly|correct|no problem|"
+	"why not|sounds good|interested";
+/* Look-alikes that mean neither: questions, idioms, words around one. */
+static const char neither_words[] =
+	"特别|区别|分别|级别|类别|性别|识别|告别|个别|差别|别人|别的|别处|"
+	"不过|不好意思|不客气|差不多|不少|不管|对不起|不知道|不清楚|不一定|"
+	"不然|不久|了不起|不得不|不要紧|要不|是不是|要不要|需不需要|好不好|"
+	"行不行|可不可以|对不对|有没有|是否|没关系|没事|没什么|你好|您好|"
+	"好像|好久|好多|好几|还好|只好|最好|银行|进行|旅行|执行|行业|流行|"
+	"可是|可能|但是|还是|要是|只是|总是|于是|是谁|是哪|是什么|重要|"
+	"主要|只要|要求|所有|只有|还有|有点|有时|有人|对方|对于|针对|面对|"
+	"对面|not sure|dont know|no idea";
+
+/* Any negation wins: "对，不需要" is a no. */
+static int get_yesno(const char *s, char *out)
+{
+	const char *p = s;
+	size_t l, ly, ln, lx;
+	int yes = 0, no = 0, apos;
+	char w[24];
+
+	while (*p) {
+		ly = match(yes_words, p);
+		ln = match(no_words, p);
+		lx = match(neither_words, p);
+		l = ly > ln ? ly : ln;
+		if (lx >= l && lx) {
+			p += lx;
+			continue;
+		}
+		if (l) {
+			no |= ln > ly, yes |= ly > ln;
+			p += l;
+			continue;
+		}
+		/* don't, can't, isn't ... */
+		en_word(p, w, sizeof(w), &apos);
+		l = strlen(w);
+		no |= apos && l > 2 && !strcmp(w + l - 2, "nt");
+		p = skip_token(p);
+	}
+	if (!yes && !no)
+		return ENOENT;
+	strcpy(out, no ? "no" : "yes");
+	return 0;
+}
+
+/* ---- callback time ---------------------------------------------------- */
+
+enum {
+	D_TODAY = 1, D_TOMORROW, D_AFTER, D_MON, D_SUN = D_MON + 6,
+	D_NEXT_WEEK, D_WEEKEND,
+};
+enum { P_MORNING = 1, P_NOON, P_AFTERNOON, P_EVENING };
+#define DP(d, p) ((d) | (p) << 4)
+
+static const char *const day_names[] = {
+	"", "today", "tomorrow", "day_after_tomorrow", "monday", "tuesday",
+	"wednesday", "thursday", "friday", "saturday", "sunday", "next_week",
+	"weekend",
+};
+static const char *const part_names[] = {
+	"", "morning", "noon", "afternoon", "evening",
+};
+
+/* Day and part of day words; 0 swallows a look-alike (大后天 is not 后天,
+ * 晚点 is "later", not the evening). */
+static const struct {
+	const char *list;
+	int val;
+} time_words[] = {
+	{"今天|今日|今儿|today", D_TODAY},
+	{"今早|this morning", DP(D_TODAY, P_MORNING)},
+	{"this afternoon", DP(D_TODAY, P_AFTERNOON)},
+	{"今晚|tonight|this evening", DP(D_TODAY, P_EVENING)},
+	{"明天|明日|明儿|tomorrow", D_TOMORROW},
+	{"明早", DP(D_TOMORROW, P_MORNING)},
+	{"明晚", DP(D_TOMORROW, P_EVENING)},
+	{"后天|day after tomorrow", D_AFTER},
+	{"monday", D_MON}, {"tuesday", D_MON + 1}, {"wednesday", D_MON + 2},
+	{"thursday", D_MON + 3}, {"friday", D_MON + 4},
+	{"saturday", D_MON + 5}, {"sunday", D_SUN},
+	{"下周|下星期|下个星期|下礼拜|下个礼拜|next week", D_NEXT_WEEK},
+	{"周末|weekend", D_WEEKEND},
+	{"上午|早上|早晨|morning", DP(0, P_MORNING)},
+	{"中午|noon|midday|lunchtime", DP(0, P_NOON)},
+	{"下午|afternoon", DP(0, P_AFTERNOON)},
+	{"傍晚|晚上|夜里|下班|evening|night", DP(0, P_EVENING)},
+	{"大后天|晚点|早点", 0},
+};
+
+/* 周一, 星期天, 下周三, 这个礼拜五: the weekday (下周 is implied). */
+static const char *zh_weekday(const char *p, int *dayp)
+{
+	static const char days[] = "一二三四五六日天";
+	size_t l, i;
+
+	p += match("下个|下|这个|这|本", p);
+	if (!(l = match("周|星期|礼拜", p)))
+		return NULL;
+	for (p += l, i = 0; i < sizeof(days) - 1; i += 3)
+		if (!strncmp(p, days + i, 3)) {
+			*dayp = D_MON + (i < 18 ? (int)i / 3 : 6);
+			return p + 3;
+		}
+	return NULL;
+}
+
+/* am, pm, a.m., p.m. or o'clock (*ap 1, 2, 3) after a clock number. */
+static const char *am_pm(const char *p, int *ap)
+{
+	char w[8];
+	size_t l;
+
+	p = skip_sp(p);
+	l = en_word(p, w, sizeof(w), NULL);
+	*ap = !strcmp(w, "am") ? 1 : !strcmp(w, "pm") ? 2 : 0;
+	*ap = !strcmp(w, "oclock") ? 3 : *ap;
+	if (l == 1 && (w[0] == 'a' || w[0] == 'p') && p[1] == '.' &&
+	    (p[2] | 0x20) == 'm') {
+		*ap = w[0] == 'a' ? 1 : 2;
+		l = p[3] == '.' ? 4 : 3;
+	}
+	return *ap ? p + l : NULL;
+}
+
+/* A Chinese clock time: 三点, 3点半, 十点一刻, 两点零五, 9点30分. */
+static const char *zh_clock(const char *s, const char *p, int *hp, int *mp)
+{
+	struct num n, m;
+	const char *q;
+	size_t l;
+
+	if (num_zh(p, &n, ZH_CLOCK) <= 0 || !(l = lit(n.end, "点")))
+		return NULL;
+	/* 晚一点, 快一点: "a bit" later, quicker */
+	if (lit(p, "一") && (next_in(n.end + l, "点儿") ||
+			    prev_in(s, p, "晚早快慢多少有差好大小")))
+		return NULL;
+	*hp = (int)(n.v / MILLI), *mp = 0;
+	q = n.end + l;
+	q += lit(q, "钟");
+	if ((l = lit(q, "半")) || (l = lit(q, "一刻")) || (l = lit(q, "三刻"))) {
+		*mp = l == 3 ? 30 : lit(q, "一") ? 15 : 45;
+		return q + l;
+	}
+	/* 三点二十, 三点零五, 三点五分; a bare 三点五 is too unsure */
+	l = lit(q, "零");
+	if (num_zh(q + l, &m, ZH_CLOCK) > 0 && m.v < 60 * MILLI &&
+	    (l || m.v >= 10 * MILLI || lit(m.end, "分"))) {
+		*mp = (int)(m.v / MILLI);
+		q = m.end + lit(m.end, "分");
+	}
+	return q;
+}
+
+/*
+ * A clock time at p: Chinese, "10:30", "3pm", "10 am", "3 o'clock", or a
+ * bare hour ("3", "three") after a word like "at" (prep). *ap is 1 for am,
+ * 2 for pm. Returns the end, NULL if there is none.
+ */
+static const char *clock_at(const char *s, const char *p, int prep,
+			    int *hp, int *mp, int *ap)
+{
+	const char *q = p, *r;
+	char w[16];
+	size_t l;
+	int h = 0, n = 0;
+
+	*ap = 0;
+	if ((r = zh_clock(s, p, hp, mp)))
+		return r;
+	if (is_alpha(*p)) {
+		q += en_word(p, w, sizeof(w), NULL);
+		if ((h = en_num(w)) < 1 || h > 12)
+			return NULL;
+	} else {
+		for (; is_digit(*q) && n < 3; q++, n++)
+			h = h * 10 + (*q - '0');
+		if (!n || n > 2)
+			return NULL;
+	}
+	*hp = h, *mp = 0;
+	l = n ? match(":|：", q) : 0;
+	if (l && is_digit(q[l]) && is_digit(q[l + 1]) && !is_digit(q[l + 2])) {
+		*mp = (q[l] - '0') * 10 + (q[l + 1] - '0');
+		q += l + 2;
+		prep = 1; /* 10:30 is a time by itself */
+	}
+	if ((r = am_pm(q, ap))) {
+		*ap = *ap == 3 ? 0 : *ap;
+		return r;
+	}
+	return prep ? q : NULL;
+}
+
+/* A weekday refines "next week"; otherwise the first day named wins. */
+static void set_day(int *dayp, int d)
+{
+	if (d && (!*dayp || (*dayp == D_NEXT_WEEK && d >= D_MON &&
+			     d <= D_SUN)))
+		*dayp = d;
+}
+
+static int get_time(const char *s, char *out)
+{
+	int day = 0, part = 0, h = -1, m = 0, ap = 0, prep = 0;
+	int d, hh, mm, a;
+	const char *p = s, *q;
+	char clock[24];
+	size_t i, l, best;
+
+	while (*p) {
+		if (is_space(*p)) {
+			++p;
+			continue;
+		}
+		for (i = best = 0, d = 0; i < NELEM(time_words); i++)
+			if ((l = match(time_words[i].list, p)) > best)
+				best = l, d = time_words[i].val;
+		if ((q = zh_weekday(p, &hh))) {
+			set_day(&day, hh);
+		} else if (best) {
+			set_day(&day, d & 15);
+			part = part ? part : d >> 4;
+			q = p + best;
+		} else if ((q = clock_at(s, p, prep, &hh, &mm, &a))) {
+			if (h < 0 && hh <= 24 && mm < 60)
+				h = hh % 24, m = mm, ap = a;
+		} else {
+			q = skip_token(p);
+			prep = is_alpha(*p) && match("at|after|around|about|"
+						     "before|by|until|till|"
+						     "from", p);
+			p = q;
+			continue;
+		}
+		prep = 0;
+		p = q;
+	}
+	if (h >= 0) {
+		/* pm, 下午 or 晚上 move the hour; with none, nobody means
+		 * 3 a.m., so 1 to 6 is taken as the afternoon */
+		if (ap == 2 || (!ap && (part == P_AFTERNOON ||
+					part == P_EVENING)))
+			h += h < 12 ? 12 : 0;
+		if ((ap == 1 || (!ap && part == P_EVENING)) && h == 12)
+			h = 0;
+		else if (!ap && (!part || part == P_NOON) && h >= 1 && h <= 6)
+			h += 12;
+		snprintf(clock, sizeof(clock), "%02d:%02d", h, m);
+	}
+	if (!day && !part && h < 0)
+		return ENOENT;
+	snprintf(out, OUTSZ, "%s%s%s", day_names[day],
+		 day && (part || h >= 0) ? " " : "",
+		 h >= 0 ? clock : part_names[part]);
+	return 0;
+}
+
+/* ---- text and the API ------------------------------------------------- */
+
+static int is_wspace(uint32_t c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r') || c == 0xa0 ||
+	       c == 0x3000 || c == 0xfeff;
+}
+
+/* The utterance trimmed, cut at a character boundary to fit. */
+static int get_text(const char *s, char *buf, size_t size)
+{
+	const char *b = NULL, *e = NULL, *p;
+	size_t l;
+
+	for (p = s; *p; p += l)
+		if (!is_wspace(u8_get(p, &l))) {
+			b = b ? b : p;
+			e = p + l;
+		}
+	if (!b)
+		return ENOENT;
+	for (p = b; p < e; p += l) {
+		u8_get(p, &l);
+		if ((size_t)(p + l - b) >= size)
+			break;
+	}
+	memcpy(buf, b, (size_t)(p - b));
+	buf[p - b] = '\0';
+	return 0;
+}
+
+static const char *const kind_names[] = {
+	[EXTRACT_AMOUNT] = "amount",
+	[EXTRACT_NUMBER] = "number",
+	[EXTRACT_YESNO] = "yesno",
+	[EXTRACT_CALLBACK_TIME] = "callback_time",
+	[EXTRACT_TEXT] = "text",
+};
+
+int extract_kind_parse(const char *name, enum extract_kind *kindp)
+{
+	size_t i;
+
+	if (!name || !kindp)
+		return EINVAL;
+	for (i = 0; i < NELEM(kind_names); i++)
+		if (!strcmp(name, kind_names[i])) {
+			*kindp = (enum extract_kind)i;
+			return 0;
+		}
+	return ENOENT;
+}
+
+/* "?" for a kind out of range, so that a log line never gets NULL. */
+const char *extract_kind_name(enum extract_kind kind)
+{
+	return (size_t)kind < NELEM(kind_names) ? kind_names[kind] : "?";
+}
+
+/* buf is "" on any failure, so a caller that ignores the error still has a
+ * string; a value too long for buf fails rather than being cut, since a cut
+ * number is a wrong one (text alone is cut, as documented). */
+int extract_run(enum extract_kind kind, const char *text, char *buf,
+		size_t size)
+{
+	char out[OUTSZ];
+	int err;
+
+	if (!buf || !size)
+		return EINVAL;
+	buf[0] = '\0';
+	if (!text)
+		return EINVAL;
+	switch (kind) {
+	case EXTRACT_AMOUNT:
+	case EXTRACT_NUMBER:
+		err = get_number(text, kind == EXTRACT_AMOUNT, out);
+		break;
+	case EXTRACT_YESNO:
+		err = get_yesno(text, out);
+		break;
+	case EXTRACT_CALLBACK_TIME:
+		err = get_time(text, out);
+		break;
+	case EXTRACT_TEXT:
+		return get_text(text, buf, size);
+	default:
+		return EINVAL;
+	}
+	if (err)
+		return err;
+	if (strlen(out) >= size)
+		return EINVAL;
+	memcpy(buf, out, strlen(out) + 1);
+	return 0;
+}
