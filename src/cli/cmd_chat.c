@@ -126,7 +126,7 @@ int cmd_chat(int argc, char *argv[])
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.type = DIALOG_EV_ANSWERED;
-	drive_event(sess, &ev, show, NULL);
+	drive_event(sess, &ev, show, NULL, NULL);
 
 	while (!dialog_ended(sess)) {
 		if (c.tty) {
@@ -139,7 +139,7 @@ int cmd_chat(int argc, char *argv[])
 			memset(&ev, 0, sizeof(ev));
 			ev.type = DIALOG_EV_HANGUP;
 			ev.t_ms = now_ms(&c);
-			drive_event(sess, &ev, show, NULL);
+			drive_event(sess, &ev, show, NULL, NULL);
 			break;
 		}
 		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
@@ -164,7 +164,7 @@ int cmd_chat(int argc, char *argv[])
 				ev.type = DIALOG_EV_DTMF;
 				ev.digit = *k;
 				ev.t_ms = now_ms(&c);
-				drive_event(sess, &ev, show, NULL);
+				drive_event(sess, &ev, show, NULL, NULL);
 			}
 			continue;
 		}
@@ -177,7 +177,7 @@ int cmd_chat(int argc, char *argv[])
 			ev.confidence = 1;
 		}
 		ev.t_ms = now_ms(&c);
-		drive_event(sess, &ev, show, NULL);
+		drive_event(sess, &ev, show, NULL, NULL);
 	}
 
 grade:

@@ -224,8 +224,8 @@ static bool run_case(struct dialog_script *s, const struct ynode *c,
 	const char *vars[32];
 	char varbuf[32][256];
 	size_t nvars = 0, i;
-	unsigned t = 0, silence_ms = s->silence_ms;
-	bool ok;
+	unsigned t = 0, silence_ms = s->silence_ms, held = 0;
+	bool ok, during;
 
 	memset(&r, 0, sizeof(r));
 	memset(&f, 0, sizeof(f));
@@ -271,7 +271,7 @@ static bool run_case(struct dialog_script *s, const struct ynode *c,
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = DIALOG_EV_ANSWERED;
-	drive_event(sess, &ev, record, &r);
+	drive_event(sess, &ev, record, &r, &held);
 
 	for (i = 0; lines && lines->type == YNODE_SEQ && i < lines->n; i++) {
 		const struct ynode *ln = lines->items[i];
@@ -287,9 +287,9 @@ static bool run_case(struct dialog_script *s, const struct ynode *c,
 			word = k->str;
 		}
 		else {
-			fail(&f, ln->line, "a line is 'silence', 'hangup' or "
-					   "one of callee:, robot:, dtmf:, "
-					   "wait:");
+			fail(&f, ln->line, "a line is 'silence', 'hangup', "
+					   "'hangup_early' or one of callee:, "
+					   "interrupt:, robot:, dtmf:, wait:");
 			continue;
 		}
 		if (v && v->type != YNODE_SCALAR) {
@@ -298,6 +298,7 @@ static bool run_case(struct dialog_script *s, const struct ynode *c,
 		}
 
 		if (!strcmp(word, "robot")) {
+			drive_settle(sess, t, record, &r, &held);
 			if (!v || !has(&r.said, v->str))
 				fail(&f, ln->line,
 				     "robot: expected prompt '%s'; said: %s",
@@ -306,13 +307,19 @@ static bool run_case(struct dialog_script *s, const struct ynode *c,
 					      : "(nothing)");
 			continue;
 		}
+		/* the robot finishes speaking unless the line interrupts it */
+		during = !strcmp(word, "interrupt") ||
+			 !strcmp(word, "hangup_early");
+		if (!during)
+			drive_settle(sess, t, record, &r, &held);
 		if (dialog_ended(sess)) {
 			fail(&f, ln->line, "the call already ended before "
 					   "this line");
 			break;
 		}
 		memset(&ev, 0, sizeof(ev));
-		if (!strcmp(word, "callee") && v) {
+		if ((!strcmp(word, "callee") || !strcmp(word, "interrupt")) &&
+		    v) {
 			char buf[600];
 
 			t += TURN_MS;
@@ -327,7 +334,8 @@ static bool run_case(struct dialog_script *s, const struct ynode *c,
 			ev.type = DIALOG_EV_SILENCE;
 			strvec_push(&r.transcript, "  callee: (silence)");
 		}
-		else if (!strcmp(word, "hangup")) {
+		else if (!strcmp(word, "hangup") ||
+			 !strcmp(word, "hangup_early")) {
 			ev.type = DIALOG_EV_HANGUP;
 			strvec_push(&r.transcript, "  callee hangs up");
 		}
@@ -344,7 +352,7 @@ static bool run_case(struct dialog_script *s, const struct ynode *c,
 				ev.type = DIALOG_EV_DTMF;
 				ev.digit = *d;
 				ev.t_ms = t;
-				drive_event(sess, &ev, record, &r);
+				drive_event(sess, &ev, record, &r, &held);
 			}
 			continue;
 		}
@@ -354,8 +362,20 @@ static bool run_case(struct dialog_script *s, const struct ynode *c,
 		}
 		ev.t_ms = t;
 		strvec_reset(&r.said);
-		drive_event(sess, &ev, record, &r);
+		if (during) {
+			unsigned playing = held, after;
+
+			drive_event(sess, &ev, record, &r, &held);
+			after = held;
+			held = playing; /* now the interrupted prompt ends */
+			drive_settle(sess, t, record, &r, &held);
+			held = after;
+		}
+		else {
+			drive_event(sess, &ev, record, &r, &held);
+		}
 	}
+	drive_settle(sess, t, record, &r, &held);
 
 expect:
 	if ((y = ymap_get(c, "expect")) && y->type == YNODE_MAP)

@@ -422,6 +422,24 @@ static void check_opt_out(const struct dialog_script *s,
 
 /* ---- matching ------------------------------------------------------------ */
 
+/* "打吧 考虑贷款": a space with a non-ASCII character on both sides */
+static bool inner_cjk_space(const char *t)
+{
+	const unsigned char *p = (const unsigned char *)t;
+
+	for (; *p; p++) {
+		const unsigned char *q = p;
+
+		if (*p != ' ' || p == (const unsigned char *)t)
+			continue;
+		while (*q == ' ')
+			++q;
+		if (p[-1] >= 0x80 && *q >= 0x80)
+			return true;
+	}
+	return false;
+}
+
 static void check_shadowed(const struct dialog_script *s,
 			   struct dialog_diags *d)
 {
@@ -447,6 +465,12 @@ static void check_shadowed(const struct dialog_script *s,
 				break;
 			}
 		}
+		if (inner_cjk_space(ph->text))
+			CWARN(d, ph,
+			      "phrase '%s' of '%s' has a space between Chinese "
+			      "characters, which matching ignores: is a comma "
+			      "missing between two phrases?",
+			      ph->text, own);
 		dialog_match_all(s, ph->text, &m);
 		if (m.intent && !strcmp(m.intent, own))
 			continue;

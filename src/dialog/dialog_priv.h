@@ -271,7 +271,7 @@ const struct handler *script_handler(const struct dialog_script *s,
 /** Score every intent for one utterance; see match.c. */
 struct match_result {
 	double score[DIALOG_MAX_INTENTS]; /* per intent */
-	int phrase[DIALOG_MAX_INTENTS];     /* best phrase per intent, -1 regex/none */
+	int phrase[DIALOG_MAX_INTENTS];  /* best phrase; -1 none, -2-k regex k */
 	uint32_t end[DIALOG_MAX_INTENTS];  /* end of the last match per intent */
 };
 

@@ -582,8 +582,9 @@ void match_scores(const struct dialog_script *s, const char *text,
 
 			rc = pcre2_match(in->regex[k], (PCRE2_SPTR)nt.utf8,
 					 nt.u8_len, 0, 0, md, NULL);
+			/* rc 0: matched, ovector too small for the groups */
 			ov = pcre2_get_ovector_pointer(md);
-			if (rc > 0 && ov[1] > ov[0] &&
+			if (rc >= 0 && ov[1] > ov[0] &&
 			    nh < sizeof(hits) / sizeof(hits[0])) {
 				uint32_t a = 0, b;
 
@@ -592,7 +593,7 @@ void match_scores(const struct dialog_script *s, const char *text,
 				b = a;
 				while (b < nt.n && nt.boff[b] < ov[1])
 					++b;
-				hits[nh].phrase = -1;
+				hits[nh].phrase = -2 - (int32_t)k; /* regex k */
 				hits[nh].intent = (int32_t)i;
 				hits[nh].start = a;
 				hits[nh].end = b;
@@ -717,8 +718,10 @@ static void fill_match(const struct dialog_script *s,
 	m->score = r->score[best];
 	if (r->phrase[best] >= 0)
 		m->phrase = s->m.phrases[r->phrase[best]].text;
-	else if (s->intents[best].regex_src.n)
-		m->phrase = s->intents[best].regex_src.v[0];
+	else if (r->phrase[best] <= -2 &&
+		 (size_t)(-2 - r->phrase[best]) <
+			 s->intents[best].regex_src.n)
+		m->phrase = s->intents[best].regex_src.v[-2 - r->phrase[best]];
 }
 
 int dialog_match(const struct dialog_script *s, const char *node,
