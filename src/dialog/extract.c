@@ -53,16 +53,11 @@ static uint32_t u8_get(const char *p, size_t *lenp)
 	size_t n, i;
 
 	*lenp = 1;
-	if (c < 0x80)
-		return c;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 1, c &= 0x1f, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 2, c &= 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 3, c &= 0x07, min = 0x10000;
-	else
-		return 0xfffd;
+	if (c < 0xc2 || c > 0xf4)
+		return c < 0x80 ? c : 0xfffd;
+	n = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
+	min = n == 1 ? 0x80 : n == 2 ? 0x800 : 0x10000;
+	c &= 0x3fu >> n;
 	for (i = 1; i <= n; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return 0xfffd;
@@ -82,18 +77,6 @@ static size_t lit(const char *p, const char *w)
 	return strncmp(p, w, n) ? 0 : n;
 }
 
-/* Does p start with one of the characters of set? */
-static int next_in(const char *p, const char *set)
-{
-	size_t l, m;
-	uint32_t c = u8_get(p, &l);
-
-	for (; *set; set += m)
-		if (u8_get(set, &m) == c && *p)
-			return 1;
-	return 0;
-}
-
 /* Does the text s..p end with one of the characters of set? */
 static int prev_in(const char *s, const char *p, const char *set)
 {
@@ -107,20 +90,10 @@ static int prev_in(const char *s, const char *p, const char *set)
 	return 0;
 }
 
-static int is_alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int is_space(char c)
-{
-	return c == ' ' || (c >= '\t' && c <= '\r');
-}
+/* ASCII classes by hand: <ctype.h> would depend on the locale */
+#define is_alpha(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define is_digit(c) ((c) >= '0' && (c) <= '9')
+#define is_space(c) ((c) == ' ' || ((c) >= '\t' && (c) <= '\r'))
 
 static const char *skip_sp(const char *p)
 {
@@ -252,8 +225,7 @@ static int mad(int64_t a, int64_t b, int64_t c, int64_t *r)
 static void num_done(struct num *n, const char *end, int64_t v,
 		     int64_t lead, int64_t mult)
 {
-	n->end = end;
-	n->v = v;
+	n->end = end, n->v = v;
 	n->lead = v, n->mult = 1;
 	if (mult > 1 && v % mult == 0 && v / mult == lead)
 		n->lead = lead, n->mult = mult;
@@ -289,26 +261,26 @@ static const char *arabic(const char *p, int64_t *vp, int *ndigp)
 	return p;
 }
 
+/* The value of a Chinese digit, or -1; 〇 幺 两 兩 are variants. */
 static int zh_digit(uint32_t c)
 {
-	switch (c) {
-	case 0x96f6: case 0x3007: return 0;              /* 零 〇 */
-	case 0x4e00: case 0x5e7a: return 1;              /* 一 幺 */
-	case 0x4e8c: case 0x4e24: case 0x5169: return 2; /* 二 两 兩 */
-	case 0x4e09: return 3;                           /* 三 */
-	case 0x56db: return 4;                           /* 四 */
-	case 0x4e94: return 5;                           /* 五 */
-	case 0x516d: return 6;                           /* 六 */
-	case 0x4e03: return 7;                           /* 七 */
-	case 0x516b: return 8;                           /* 八 */
-	case 0x4e5d: return 9;                           /* 九 */
-	default: return -1;
-	}
+	static const char digits[] = "零一二三四五六七八九〇幺两兩";
+	const char *p;
+	size_t l;
+	int i;
+
+	for (p = digits, i = 0; *p; p += l, i++)
+		if (u8_get(p, &l) == c)
+			return i < 10 ? i : "\0\1\2\2"[i - 10];
+	return -1;
 }
 
-static int64_t zh_unit(uint32_t c)
+/* The Chinese unit (十 to 亿) at p, or 0. */
+static int64_t zh_unit(const char *p)
 {
-	switch (c) {
+	size_t l;
+
+	switch (u8_get(p, &l)) {
 	case 0x5341: return 10;                     /* 十 */
 	case 0x767e: return 100;                    /* 百 */
 	case 0x5343: return 1000;                   /* 千 */
@@ -316,13 +288,6 @@ static int64_t zh_unit(uint32_t c)
 	case 0x4ebf: case 0x5104: return 100000000; /* 亿 億 */
 	default: return 0;
 	}
-}
-
-static int64_t unit_at(const char *p)
-{
-	size_t l;
-
-	return zh_unit(u8_get(p, &l));
 }
 
 /* A run of Chinese digits: one digit, two neighbours giving a range whose
@@ -336,8 +301,9 @@ static const char *zh_run(const char *p, int64_t *vp, int *singlep)
 
 	while ((d = zh_digit(u8_get(p, &l))) >= 0) {
 		first = n ? first : d;
-		if (n == 1 && first && (d == first + 1 || (first == 3 && d == 5))
-		    && zh_digit(u8_get(p + l, &m)) < 0) {
+		if (n == 1 && first &&
+		    (d == first + 1 || (first == 3 && d == 5)) &&
+		    zh_digit(u8_get(p + l, &m)) < 0) {
 			v = first, n = 2, p += l;
 			break;
 		}
@@ -350,15 +316,14 @@ static const char *zh_run(const char *p, int64_t *vp, int *singlep)
 	return p;
 }
 
-enum { ZH_CLOCK = 1 }; /* 点 is o'clock, never a decimal point */
-
 /*
- * The Chinese grammar, which also takes digits as numerals (5万, 1万5).
- * pend is the numeral waiting for a unit, sec the part below 万, big the
- * part of 万 and above. Returns 1, 0 when there is no number at p, or -1
- * on overflow with n->end past the bad part.
+ * The Chinese grammar, which also takes digits as numerals (5万, 1万5);
+ * with clock set, 点 is o'clock and never a decimal point. pend is the
+ * numeral waiting for a unit, sec the part below 万, big the part of 万
+ * and above. Returns 1, 0 when there is no number at p, or -1 on overflow
+ * with n->end past the bad part.
  */
-static int num_zh(const char *p, struct num *n, int flags)
+static int num_zh(const char *p, struct num *n, int clock)
 {
 	int64_t big = 0, sec = 0, pend = -1, unit, last = 0, secunit = 0;
 	int64_t lead = 0, mult = 1, v, f, sc;
@@ -382,7 +347,7 @@ static int num_zh(const char *p, struct num *n, int flags)
 				r = arabic(q, &pend, &nd);
 				single = nd == 1 && pend % MILLI == 0;
 				/* "5 万": ASR spaces digits and units */
-				if (unit_at(skip_sp(r)) >= 100)
+				if (zh_unit(skip_sp(r)) >= 100)
 					r = skip_sp(r);
 			}
 			q = r, l = 0;
@@ -391,7 +356,7 @@ static int num_zh(const char *p, struct num *n, int flags)
 			glued = last && !loose;
 			continue;
 		}
-		unit = zh_unit(c);
+		unit = zh_unit(q);
 		if (unit && unit < 10000) {
 			if ((secunit && unit >= secunit) ||
 			    (pend < 0 && (unit != 10 || sec)))
@@ -423,29 +388,25 @@ static int num_zh(const char *p, struct num *n, int flags)
 		}
 		/* 一万多, 十多万, 十来万: "and some", keep the lower bound */
 		if (last && pend < 0 && (c == 0x591a || c == 0x4f59 ||
-					 (c == 0x6765 && unit_at(q + l)))) {
+					 (c == 0x6765 && zh_unit(q + l)))) {
 			loose = 1;
 			continue;
 		}
-		if (c == 0x51e0 && pend < 0) { /* 几 */
-			if (secunit == 10) { /* 十几: at least 十 */
-				pend = 0, loose = 1;
-				continue;
-			}
-			unit = unit_at(q + l);
-			if (!last && unit && unit <= 10000) { /* 几十万 */
-				pend = MILLI, single = 0;
-				continue;
-			}
-			break;
+		/* 十几万, 几十万: "some", at least 十 and 一十 */
+		if (c == 0x51e0 && pend < 0 &&
+		    (secunit == 10 ||
+		     (!last && (unit = zh_unit(q + l)) && unit <= 10000))) {
+			pend = secunit == 10 ? 0 : MILLI;
+			loose = 1, single = 0;
+			continue;
 		}
 		/* 五点五万: a decimal point, but only before a big unit */
-		if (c == 0x70b9 && !(flags & ZH_CLOCK) && pend >= 0 &&
+		if (c == 0x70b9 && !clock && pend >= 0 &&
 		    pend % MILLI == 0) {
 			f = 0, sc = 100;
 			for (r = q + l; zh_digit(u8_get(r, &m)) >= 0; r += m)
 				f += zh_digit(u8_get(r, &m)) * sc, sc /= 10;
-			if (r == q + l || unit_at(r) < 1000)
+			if (r == q + l || zh_unit(r) < 1000)
 				break;
 			pend += f, single = 0;
 			q = r, l = 0;
@@ -473,27 +434,21 @@ ovf:
 	return -1;
 }
 
-static const char *const en_small[] = {
-	"zero", "one", "two", "three", "four", "five", "six", "seven",
-	"eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen",
-	"fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
-};
-static const char *const en_tens[] = {
-	"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",
-	"ninety",
-};
-
 /* The value of an English number word below 100, or -1. */
 static int en_num(const char *w)
 {
-	size_t i;
+	static const char words[] =
+		"zero one two three four five six seven eight nine ten "
+		"eleven twelve thirteen fourteen fifteen sixteen seventeen "
+		"eighteen nineteen twenty thirty forty fifty sixty seventy "
+		"eighty ninety ";
+	const char *p = words;
+	size_t n = strlen(w);
+	int i;
 
-	for (i = 0; i < NELEM(en_small); i++)
-		if (!strcmp(w, en_small[i]))
-			return (int)i;
-	for (i = 0; i < NELEM(en_tens); i++)
-		if (!strcmp(w, en_tens[i]))
-			return 20 + 10 * (int)i;
+	for (i = 0; *p; i++, p += strcspn(p, " ") + 1)
+		if (n && !strncmp(p, w, n) && p[n] == ' ')
+			return i < 20 ? i : 20 + 10 * (i - 20);
 	return -1;
 }
 
@@ -501,28 +456,11 @@ static int en_num(const char *w)
  * digits, as in 5w. */
 static int64_t en_scale(const char *w, int glued)
 {
-	if (!strcmp(w, "thousand") || !strcmp(w, "grand") ||
-	    !strcmp(w, "k"))
+	if (!strcmp(w, "million") || !strcmp(w, "billion"))
+		return *w == 'm' ? 1000000 : 1000000000;
+	if (!strcmp(w, "thousand") || !strcmp(w, "grand") || !strcmp(w, "k"))
 		return 1000;
-	if (!strcmp(w, "million"))
-		return 1000000;
-	if (!strcmp(w, "billion"))
-		return 1000000000;
 	return glued && !strcmp(w, "w") ? 10000 : 0;
-}
-
-/* Is the word after p a number word (num), or hundred, thousand, million
- * or billion (!num)? Decides whether "and" or "a" belongs to a number. */
-static int en_next_is(const char *p, int num)
-{
-	char w[16];
-
-	if (!en_word(skip_sp(p), w, sizeof(w), NULL))
-		return 0;
-	if (num)
-		return en_num(w) > 0;
-	return !strcmp(w, "hundred") ||
-	       (en_scale(w, 0) && strcmp(w, "k") && strcmp(w, "grand"));
 }
 
 enum { EN_NONE, EN_A, EN_UNIT, EN_TEEN, EN_TENS, EN_HUNDRED, EN_SCALE };
@@ -559,7 +497,8 @@ static int num_en(const char *p, struct num *n)
 		if (k > 0 && k < 10 && (last == EN_NONE || last == EN_TENS ||
 					last >= EN_HUNDRED)) {
 			g += k * MILLI, last = EN_UNIT;
-		} else if (k >= 10 && (last == EN_NONE || last >= EN_HUNDRED)) {
+		} else if (k >= 10 &&
+			   (last == EN_NONE || last >= EN_HUNDRED)) {
 			g += k * MILLI, last = k < 20 ? EN_TEEN : EN_TENS;
 		} else if (k == 0 && last == EN_NONE) {
 			end = r + l;
@@ -575,11 +514,14 @@ static int num_en(const char *p, struct num *n)
 				goto ovf;
 			g = 0, last = EN_SCALE;
 		} else if ((!strcmp(w, "a") || !strcmp(w, "an")) &&
-			   last == EN_NONE && en_next_is(r + l, 0)) {
+			   last == EN_NONE &&
+			   match("hundred|thousand|million|billion",
+				 skip_sp(r + l))) {
 			g = MILLI, last = EN_A;
 		} else if (!strcmp(w, "and") && last >= EN_HUNDRED &&
-			   en_next_is(r + l, 1)) {
-			q = r + l; /* part of the number only if one follows */
+			   en_word(skip_sp(r + l), w, sizeof(w), NULL) &&
+			   en_num(w) > 0) {
+			q = r + l; /* "and" counts only if a number follows */
 			continue;
 		} else {
 			break;
@@ -605,7 +547,7 @@ static int num_one(const char *p, struct num *n)
 	int nd;
 
 	if (digit_at(p, &l) >= 0)
-		return unit_at(skip_sp(arabic(p, &v, &nd))) >= 100
+		return zh_unit(skip_sp(arabic(p, &v, &nd))) >= 100
 			       ? num_zh(p, n, 0)
 			       : num_en(p, n);
 	return is_alpha(*p) ? num_en(p, n) : num_zh(p, n, 0);
@@ -641,7 +583,7 @@ static int idiom(const char *s, const char *p, const char *end)
 	if (lit(p, "十"))
 		return lit(end, "分") && !lit(end, "分钟");
 	return lit(p, "一") &&
-	       (next_in(end, "下些直定般起样会旦切致边点次共") ||
+	       (match("下|些|直|定|般|起|样|会|旦|切|致|边|点|次|共", end) ||
 		prev_in(s, p, "统唯万同"));
 }
 
@@ -720,24 +662,20 @@ static int get_yesno(const char *s, char *out)
 	char w[24];
 
 	while (*p) {
-		ly = match(yes_words, p);
-		ln = match(no_words, p);
+		ly = match(yes_words, p), ln = match(no_words, p);
 		lx = match(neither_words, p);
-		l = ly > ln ? ly : ln;
-		if (lx >= l && lx) {
+		if (lx && lx >= ly && lx >= ln) {
 			p += lx;
-			continue;
-		}
-		if (l) {
+		} else if (ly || ln) {
 			no |= ln > ly, yes |= ly > ln;
-			p += l;
-			continue;
+			p += ln > ly ? ln : ly;
+		} else {
+			/* don't, can't, isn't ... */
+			en_word(p, w, sizeof(w), &apos);
+			l = strlen(w);
+			no |= apos && l > 2 && !strcmp(w + l - 2, "nt");
+			p = skip_token(p);
 		}
-		/* don't, can't, isn't ... */
-		en_word(p, w, sizeof(w), &apos);
-		l = strlen(w);
-		no |= apos && l > 2 && !strcmp(w + l - 2, "nt");
-		p = skip_token(p);
 	}
 	if (!yes && !no)
 		return ENOENT;
@@ -806,24 +744,6 @@ static const char *zh_weekday(const char *p, int *dayp)
 	return NULL;
 }
 
-/* am, pm, a.m., p.m. or o'clock (*ap 1, 2, 3) after a clock number. */
-static const char *am_pm(const char *p, int *ap)
-{
-	char w[8];
-	size_t l;
-
-	p = skip_sp(p);
-	l = en_word(p, w, sizeof(w), NULL);
-	*ap = !strcmp(w, "am") ? 1 : !strcmp(w, "pm") ? 2 : 0;
-	*ap = !strcmp(w, "oclock") ? 3 : *ap;
-	if (l == 1 && (w[0] == 'a' || w[0] == 'p') && p[1] == '.' &&
-	    (p[2] | 0x20) == 'm') {
-		*ap = w[0] == 'a' ? 1 : 2;
-		l = p[3] == '.' ? 4 : 3;
-	}
-	return *ap ? p + l : NULL;
-}
-
 /* A Chinese clock time: 三点, 3点半, 十点一刻, 两点零五, 9点30分. */
 static const char *zh_clock(const char *s, const char *p, int *hp, int *mp)
 {
@@ -831,22 +751,23 @@ static const char *zh_clock(const char *s, const char *p, int *hp, int *mp)
 	const char *q;
 	size_t l;
 
-	if (num_zh(p, &n, ZH_CLOCK) <= 0 || !(l = lit(n.end, "点")))
+	if (num_zh(p, &n, 1) <= 0 || n.v > 24 * MILLI ||
+	    !(l = lit(n.end, "点")))
 		return NULL;
 	/* 晚一点, 快一点: "a bit" later, quicker */
-	if (lit(p, "一") && (next_in(n.end + l, "点儿") ||
+	if (lit(p, "一") && (match("点|儿", n.end + l) ||
 			    prev_in(s, p, "晚早快慢多少有差好大小")))
 		return NULL;
 	*hp = (int)(n.v / MILLI), *mp = 0;
 	q = n.end + l;
 	q += lit(q, "钟");
-	if ((l = lit(q, "半")) || (l = lit(q, "一刻")) || (l = lit(q, "三刻"))) {
+	if ((l = match("半|一刻|三刻", q))) {
 		*mp = l == 3 ? 30 : lit(q, "一") ? 15 : 45;
 		return q + l;
 	}
 	/* 三点二十, 三点零五, 三点五分; a bare 三点五 is too unsure */
 	l = lit(q, "零");
-	if (num_zh(q + l, &m, ZH_CLOCK) > 0 && m.v < 60 * MILLI &&
+	if (num_zh(q + l, &m, 1) > 0 && m.v < 60 * MILLI &&
 	    (l || m.v >= 10 * MILLI || lit(m.end, "分"))) {
 		*mp = (int)(m.v / MILLI);
 		q = m.end + lit(m.end, "分");
@@ -887,21 +808,21 @@ static const char *clock_at(const char *s, const char *p, int prep,
 		q += l + 2;
 		prep = 1; /* 10:30 is a time by itself */
 	}
-	if ((r = am_pm(q, ap))) {
-		*ap = *ap == 3 ? 0 : *ap;
-		return r;
-	}
-	return prep ? q : NULL;
+	/* am, pm, a.m., p.m., o'clock */
+	r = skip_sp(q);
+	l = en_word(r, w, sizeof(w), NULL);
+	if (l == 1 && (*w == 'a' || *w == 'p') && r[1] == '.' &&
+	    (r[2] | 0x20) == 'm')
+		*ap = *w == 'a' ? 1 : 2, l = r[3] == '.' ? 4 : 3;
+	else if (!strcmp(w, "am") || !strcmp(w, "pm"))
+		*ap = *w == 'a' ? 1 : 2;
+	else if (strcmp(w, "oclock"))
+		return prep ? q : NULL;
+	return r + l;
 }
 
-/* A weekday refines "next week"; otherwise the first day named wins. */
-static void set_day(int *dayp, int d)
-{
-	if (d && (!*dayp || (*dayp == D_NEXT_WEEK && d >= D_MON &&
-			     d <= D_SUN)))
-		*dayp = d;
-}
-
+/* Day, part of day and clock time anywhere in the utterance. The first
+ * of each counts, but a weekday refines "next week" (下周一 is monday). */
 static int get_time(const char *s, char *out)
 {
 	int day = 0, part = 0, h = -1, m = 0, ap = 0, prep = 0;
@@ -918,12 +839,15 @@ static int get_time(const char *s, char *out)
 		for (i = best = 0, d = 0; i < NELEM(time_words); i++)
 			if ((l = match(time_words[i].list, p)) > best)
 				best = l, d = time_words[i].val;
-		if ((q = zh_weekday(p, &hh))) {
-			set_day(&day, hh);
-		} else if (best) {
-			set_day(&day, d & 15);
+		if ((q = zh_weekday(p, &d)))
+			best = 1;
+		if (best) {
+			if (d & 15 && (!day || (day == D_NEXT_WEEK &&
+						(d & 15) >= D_MON &&
+						(d & 15) <= D_SUN)))
+				day = d & 15;
 			part = part ? part : d >> 4;
-			q = p + best;
+			q = q ? q : p + best;
 		} else if ((q = clock_at(s, p, prep, &hh, &mm, &a))) {
 			if (h < 0 && hh <= 24 && mm < 60)
 				h = hh % 24, m = mm, ap = a;
@@ -960,23 +884,19 @@ static int get_time(const char *s, char *out)
 
 /* ---- text and the API ------------------------------------------------- */
 
-static int is_wspace(uint32_t c)
-{
-	return c == ' ' || (c >= '\t' && c <= '\r') || c == 0xa0 ||
-	       c == 0x3000 || c == 0xfeff;
-}
-
-/* The utterance trimmed, cut at a character boundary to fit. */
+/* The utterance trimmed of spaces and controls (ASCII, U+00A0, U+3000, a
+ * BOM), cut at a character boundary to fit. */
 static int get_text(const char *s, char *buf, size_t size)
 {
 	const char *b = NULL, *e = NULL, *p;
+	uint32_t c;
 	size_t l;
 
-	for (p = s; *p; p += l)
-		if (!is_wspace(u8_get(p, &l))) {
-			b = b ? b : p;
-			e = p + l;
-		}
+	for (p = s; *p; p += l) {
+		c = u8_get(p, &l);
+		if (c > ' ' && c != 0xa0 && c != 0x3000 && c != 0xfeff)
+			b = b ? b : p, e = p + l;
+	}
 	if (!b)
 		return ENOENT;
 	for (p = b; p < e; p += l) {
@@ -1031,22 +951,16 @@ int extract_run(enum extract_kind kind, const char *text, char *buf,
 	buf[0] = '\0';
 	if (!text)
 		return EINVAL;
-	switch (kind) {
-	case EXTRACT_AMOUNT:
-	case EXTRACT_NUMBER:
-		err = get_number(text, kind == EXTRACT_AMOUNT, out);
-		break;
-	case EXTRACT_YESNO:
-		err = get_yesno(text, out);
-		break;
-	case EXTRACT_CALLBACK_TIME:
-		err = get_time(text, out);
-		break;
-	case EXTRACT_TEXT:
+	if (kind == EXTRACT_TEXT)
 		return get_text(text, buf, size);
-	default:
+	if (kind == EXTRACT_AMOUNT || kind == EXTRACT_NUMBER)
+		err = get_number(text, kind == EXTRACT_AMOUNT, out);
+	else if (kind == EXTRACT_YESNO)
+		err = get_yesno(text, out);
+	else if (kind == EXTRACT_CALLBACK_TIME)
+		err = get_time(text, out);
+	else
 		return EINVAL;
-	}
 	if (err)
 		return err;
 	if (strlen(out) >= size)

@@ -539,11 +539,13 @@ static void parse_prompts(struct loader *ld, const struct ynode *ps)
 		else {
 			continue;
 		}
-		if (!text)
-			continue;
-		if (!*text) {
+		if (text && !*text)
 			diag_err(ld->d, v, "prompt '%s' has empty text",
 				 k->str);
+		if (!text || !*text) {
+			free(p->pinyin);
+			free(p->audio);
+			memset(p, 0, sizeof(*p));
 			continue;
 		}
 		p->id = xstrdup(ld, k->str);
@@ -854,8 +856,10 @@ static void parse_branches(struct loader *ld, struct node *n,
 			}
 		}
 		parse_target(ld, v, &b->go, &b->tags);
-		if (b->go < 0)
+		if (b->go < 0) {
+			idxvec_reset(&b->tags);
 			continue;
+		}
 		++n->nbranches;
 	}
 }
@@ -1089,17 +1093,18 @@ static void parse_handlers(struct loader *ld, const struct ynode *glob,
 
 			parse_handler(ld, h, sec->items[2 * i],
 				      sec->items[2 * i + 1], j == 1);
-			if (h->intent < 0)
-				continue;
-			if (script_handler(s, h->intent)) {
+			if (h->intent >= 0 && script_handler(s, h->intent))
 				diag_err(ld->d, sec->items[2 * i],
 					 "intent '%s' is handled twice "
 					 "(global and faq)",
 					 sec->items[2 * i]->str);
-				idxvec_reset(&h->tags);
+			else if (h->intent >= 0) {
+				++s->nhandlers;
 				continue;
 			}
-			++s->nhandlers;
+			idxvec_reset(&h->tags);
+			free(h->transfer);
+			memset(h, 0, sizeof(*h));
 		}
 	}
 }
