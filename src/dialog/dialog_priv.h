@@ -100,6 +100,9 @@ struct matcher {
 	/* Aho-Corasick automaton over code points */
 	struct acedge *edges; /* open-addressed hash: (state, cp) -> state */
 	size_t edge_mask;
+	unsigned edge_shift;  /* 64 - log2(slots) */
+	int32_t root[128];    /* root transitions for ASCII, -1 none */
+	uint8_t alpha[8192];  /* BMP code points used by any phrase */
 	int32_t *fail;        /* per state */
 	int32_t *out;         /* per state: first output (phrase list index) */
 	int32_t *dict;        /* per state: next state with output */

@@ -83,6 +83,8 @@ static bool zh_filler(uint32_t c)
 	};
 	size_t i;
 
+	if (c < 0x5440 || c > 0x989d) /* the range the fillers lie in */
+		return false;
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		if (f[i] == c)
 			return true;
@@ -99,6 +101,9 @@ static const char *const en_fillers[] = {
 static bool en_filler(const uint32_t *w, size_t len)
 {
 	size_t i, j;
+
+	if (len > 9 || !strchr("uehmoswlabjr", (int)w[0]))
+		return false;
 
 	for (i = 0; i < sizeof(en_fillers) / sizeof(en_fillers[0]); i++) {
 		const char *f = en_fillers[i];
@@ -210,17 +215,26 @@ static uint64_t edge_key(int32_t state, uint32_t cp)
 	return ((uint64_t)(uint32_t)state << 32) | cp;
 }
 
+/* Fibonacci hashing: the high bits of the product mix every key bit. */
 static size_t edge_slot(const struct matcher *m, uint64_t key)
 {
-	uint64_t h = key * 0x9e3779b97f4a7c15ull;
+	uint64_t h = (key ^ (key >> 29)) * 0x9e3779b97f4a7c15ull;
 
-	return (size_t)(h >> 20) & m->edge_mask;
+	return (size_t)(h >> m->edge_shift);
 }
 
 static int32_t edge_get(const struct matcher *m, int32_t state, uint32_t cp)
 {
-	uint64_t key = edge_key(state, cp);
-	size_t i = edge_slot(m, key);
+	uint64_t key;
+	size_t i;
+
+	/* most lookups miss: a code point no phrase uses, or at the root */
+	if (cp < 0x10000 && !(m->alpha[cp >> 3] & (1u << (cp & 7))))
+		return -1;
+	if (state == 0 && cp < 128)
+		return m->root[cp];
+	key = edge_key(state, cp);
+	i = edge_slot(m, key);
 
 	while (m->edges[i].key) {
 		if (m->edges[i].key == key)
@@ -276,8 +290,8 @@ int matcher_build(struct dialog_script *s, struct dialog_diags *diags)
 	for (i = 0; i < m->nphrases; i++)
 		total += m->phrases[i].len;
 
-	for (cap = 16; cap < total * 2; cap *= 2)
-		;
+	for (cap = 16, m->edge_shift = 60; cap < total * 2; cap *= 2)
+		--m->edge_shift;
 	m->edges = calloc(cap, sizeof(*m->edges));
 	m->edge_mask = cap - 1;
 	m->fail = calloc(total, sizeof(int32_t));
@@ -295,6 +309,9 @@ int matcher_build(struct dialog_script *s, struct dialog_diags *diags)
 	}
 	for (i = 0; i < total; i++)
 		m->out[i] = child[i] = sibling[i] = -1;
+	for (i = 0; i < 128; i++)
+		m->root[i] = -1;
+	memset(m->alpha, 0xff, sizeof(m->alpha)); /* all present while built */
 	m->nstates = 1;
 
 	for (i = 0; i < m->nphrases; i++) {
@@ -310,6 +327,8 @@ int matcher_build(struct dialog_script *s, struct dialog_diags *diags)
 			if (nx < 0) {
 				nx = (int32_t)m->nstates++;
 				edge_put(m, st, ph->cp[j], nx);
+				if (st == 0 && ph->cp[j] < 128)
+					m->root[ph->cp[j]] = nx;
 				label[nx] = ph->cp[j];
 				sibling[nx] = child[st];
 				child[st] = nx;
@@ -320,6 +339,18 @@ int matcher_build(struct dialog_script *s, struct dialog_diags *diags)
 		m->outlist[nout + 1] = m->out[st];
 		m->out[st] = (int32_t)nout;
 		nout += 2;
+	}
+
+	memset(m->alpha, 0, sizeof(m->alpha));
+	for (i = 0; i < m->nphrases; i++) {
+		const struct phrase *ph = &m->phrases[i];
+		size_t j;
+
+		for (j = 0; j < ph->len; j++) {
+			if (ph->cp[j] < 0x10000)
+				m->alpha[ph->cp[j] >> 3] |=
+					(uint8_t)(1u << (ph->cp[j] & 7));
+		}
 	}
 
 	/* breadth-first: fail links and dictionary (output) links */
@@ -540,6 +571,15 @@ static void apply_vetoes(const struct dialog_script *s,
 	}
 }
 
+static pcre2_match_data *match_data(void)
+{
+	static __thread pcre2_match_data *md;
+
+	if (!md)
+		md = pcre2_match_data_create(1, NULL);
+	return md;
+}
+
 static int hit_cmp(const void *a, const void *b)
 {
 	const struct hit *x = a, *y = b;
@@ -571,8 +611,9 @@ void match_scores(const struct dialog_script *s, const char *text,
 	nh = find_hits(&s->m, &nt, hits);
 	apply_vetoes(s, &nt, hits, nh);
 
-	/* regexes add hits of their own */
-	md = s->nregex ? pcre2_match_data_create(1, NULL) : NULL;
+	/* regexes add hits of their own; the match data is per thread and
+	 * reused, since creating it per utterance costs more than the match */
+	md = s->nregex ? match_data() : NULL;
 	for (i = 0; md && i < ni; i++) {
 		const struct intent *in = &s->intents[i];
 
@@ -602,8 +643,6 @@ void match_scores(const struct dialog_script *s, const char *text,
 			}
 		}
 	}
-	if (md)
-		pcre2_match_data_free(md);
 
 	/* prefix sums: content characters and filler characters */
 	pc[0] = pf[0] = 0;

@@ -642,6 +642,8 @@ static void parse_regexes(struct loader *ld, const struct ynode *y,
 				 r->str, (size_t)off, (char *)msg);
 			continue;
 		}
+		/* JIT when the platform has it: regexes run per utterance */
+		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 		in->regex[in->nregex++] = re;
 		strvec_push(&in->regex_src, r->str);
 		++ld->s->nregex;

@@ -69,7 +69,7 @@ expect_line() {
 	nasserts=$((nasserts + 1))
 	grep -Fxq -- "$2" "$T/$1" ||
 		fail "no such line in $1" "expected: $2" \
-			"got:      $(head -5 "$T/$1")"
+			"got:" "$(head -40 "$T/$1")"
 }
 
 # expect_no FILE TEXT: FILE does not contain TEXT.
