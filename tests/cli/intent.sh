@@ -83,73 +83,92 @@ expect_no() {
 			"got:      $(grep -F -- "$2" "$T/$1" | head -3)"
 }
 
-# The JSON checker. usage: python3 checkjson.py IN OUT [EXPECTED]
-#   IN        the bytes given on stdin, split as getline does, trailing
-#             \r and \n removed
-#   OUT       callbot's stdout: one JSON object per input line
-#   EXPECTED  optional, one line per input line: an intent name, "null",
-#             or "-" for any
-# Prints one line per problem and exits 1 if there is any.
+# expect_json IN [EXPECTED]: $T/out is the right JSON for the input file
+# IN; EXPECTED, optional, has one line per input line: an intent name,
+# "null", or "-" for any. Python starts slowly, so the outputs are kept and
+# checked all at once by check_json at the end.
+njson=0
+expect_json() {
+	njson=$((njson + 1))
+	nasserts=$((nasserts + 1))
+	cp "$T/out" "$T/json.$njson.out"
+	printf '%s\t%s\t%s\t%s\n' "$tc" "$1" "$T/json.$njson.out" "${2:+$T/$2.$njson}" \
+		>>"$T/json.list"
+	[ -z "${2:-}" ] || cp "$2" "$T/$2.$njson"
+}
+
+# Each problem is printed as "FAIL [case]: ..."; the exit code is the
+# number of cases that failed (at most 100).
 cat >checkjson.py <<'PY'
 import json, sys
 
 def lines_of(data):
+    # as getline splits; callbot strips trailing \r and \n
     parts = data.split(b"\n")
     if parts and parts[-1] == b"":
         parts.pop()
     return [p.rstrip(b"\r\n") for p in parts]
 
-inp = lines_of(open(sys.argv[1], "rb").read())
-out = open(sys.argv[2], "rb").read().split(b"\n")
-if out and out[-1] == b"":
-    out.pop()
-want = None
-if len(sys.argv) > 3:
-    want = open(sys.argv[3], encoding="utf-8").read().split("\n")[:len(inp)]
-bad = []
-if len(out) != len(inp):
-    bad.append("%d lines in, %d lines out" % (len(inp), len(out)))
-for i, (a, b) in enumerate(zip(inp, out), 1):
-    try:
-        o = json.loads(b.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
-        bad.append("line %d: not valid UTF-8 JSON (%s): %r" % (i, e, b[:80]))
-        continue
-    if not isinstance(o, dict) or sorted(o) != ["intent", "score", "text"]:
-        bad.append("line %d: keys are not text, intent, score: %r" % (i, b[:80]))
-        continue
-    if o["intent"] is not None and not isinstance(o["intent"], str):
-        bad.append("line %d: intent is neither null nor a string" % i)
-    if not isinstance(o["score"], (int, float)) or not 0 <= o["score"] <= 1:
-        bad.append("line %d: score %r not in 0..1" % (i, o["score"]))
-    if b"\0" in a:
-        pass  # C strings end at NUL; only the line count matters here
-    else:
+def check(inp, out, want):
+    bad = []
+    if len(out) != len(inp):
+        bad.append("%d lines in, %d lines out" % (len(inp), len(out)))
+    for i, (a, b) in enumerate(zip(inp, out), 1):
         try:
-            same = o["text"] == a.decode("utf-8")
-        except UnicodeDecodeError:
-            # invalid bytes may be replaced or dropped; the rest stays
-            same = ("".join(c for c in o["text"] if c < "\x80") ==
-                    "".join(chr(c) for c in a if c < 0x80))
-        if not same:
-            bad.append("line %d: text %r is not the input %r" %
-                       (i, o["text"][:60], a[:60]))
-    if want and i <= len(want) and want[i - 1] != "-":
-        w = None if want[i - 1] == "null" else want[i - 1]
-        if o["intent"] != w:
-            bad.append("line %d: %r: intent expected %s, got %s" %
-                       (i, o["text"][:60], want[i - 1],
-                        "null" if o["intent"] is None else o["intent"]))
-for m in bad[:20]:
-    print(m)
-sys.exit(1 if bad else 0)
+            o = json.loads(b.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as e:
+            bad.append("line %d: not valid UTF-8 JSON (%s): %r" % (i, e, b[:80]))
+            continue
+        if not isinstance(o, dict) or sorted(o) != ["intent", "score", "text"]:
+            bad.append("line %d: keys are not text, intent, score: %r" % (i, b[:80]))
+            continue
+        if o["intent"] is not None and not isinstance(o["intent"], str):
+            bad.append("line %d: intent is neither null nor a string" % i)
+        if (not isinstance(o["score"], (int, float)) or
+                not 0 <= o["score"] <= 1):
+            bad.append("line %d: score %r not in 0..1" % (i, o["score"]))
+        if b"\0" not in a:  # C strings end at NUL: only count those lines
+            try:
+                same = o["text"] == a.decode("utf-8")
+            except UnicodeDecodeError:
+                # invalid bytes may be replaced or dropped; the rest stays
+                same = ("".join(c for c in o["text"] if c < "\x80") ==
+                        "".join(chr(c) for c in a if c < 0x80))
+            if not same:
+                bad.append("line %d: text %r is not the input %r" %
+                           (i, o["text"][:60], a[:60]))
+        if want and i <= len(want) and want[i - 1] != "-":
+            w = None if want[i - 1] == "null" else want[i - 1]
+            if o["intent"] != w:
+                bad.append("line %d: %r: intent expected %s, got %s" % (
+                    i, o["text"][:60], want[i - 1],
+                    "null" if o["intent"] is None else o["intent"]))
+    return bad
+
+failed = 0
+for entry in open(sys.argv[1], encoding="utf-8"):
+    tc, fin, fout, fwant = entry.rstrip("\n").split("\t")
+    inp = lines_of(open(fin, "rb").read())
+    out = open(fout, "rb").read().split(b"\n")
+    if out and out[-1] == b"":
+        out.pop()
+    want = None
+    if fwant:
+        want = open(fwant, encoding="utf-8").read().split("\n")
+    bad = check(inp, out, want)
+    if bad:
+        failed += 1
+        print("FAIL [%s]: JSON output" % tc)
+        for m in bad[:10]:
+            print("    " + m)
+sys.exit(min(failed, 100))
 PY
 
-# expect_json IN [EXPECTED]: $T/out is the right JSON for input file IN.
-expect_json() {
-	nasserts=$((nasserts + 1))
-	python3 checkjson.py "$1" "$T/out" ${2:+"$2"} >"$T/jsonerr" 2>&1 ||
-		fail "JSON output" "$(cat "$T/jsonerr")"
+check_json() {
+	[ "$njson" -gt 0 ] || return 0
+	jrc=0
+	python3 checkjson.py "$T/json.list" || jrc=$?
+	nfailed=$((nfailed + jrc))
 }
 
 # ---- English sample ------------------------------------------------------------
@@ -320,24 +339,23 @@ expect_stdout \
 	'{"intent": "ask_robot", "phrase": "你是机器人吗"}'
 
 tc="a 100k-character line"
-awk 'BEGIN { s = ""; for (i = 0; i < 25000; i++) s = s "yes "; print s;
-	print "no" }' >long.txt
+{ yes 'yes' | head -n 25000 | tr '\n' ' '; printf '\nno\n'; } >long.txt
 run "$CALLBOT" intent mini.yaml <long.txt
 expect_rc 0
 printf 'affirm\ndeny\n' >want.txt
 expect_json long.txt want.txt
 
 tc="a 100k-character line without spaces"
-awk 'BEGIN { s = ""; for (i = 0; i < 10000; i++) s = s "abcdefghij";
-	print s; print "yes" }' >long2.txt
+{ yes 'abcdefghij' | head -n 10000 | tr -d '\n'; printf '\nyes\n'; } \
+	>long2.txt
 run "$CALLBOT" intent mini.yaml <long2.txt
 expect_rc 0
 printf 'null\naffirm\n' >want.txt
 expect_json long2.txt want.txt
 
 tc="a 100k-character Mandarin line"
-awk 'BEGIN { s = ""; for (i = 0; i < 20000; i++) s = s "我需要贷款";
-	print s; print "你是机器人吗" }' >long3.txt
+{ yes '我需要贷款' | head -n 20000 | tr -d '\n'; printf '\n你是机器人吗\n'; } \
+	>long3.txt
 run "$CALLBOT" intent mini.yaml <long3.txt
 expect_rc 0
 printf -- '-\nask_robot\n' >want.txt
@@ -392,6 +410,9 @@ expect_json zh.txt want.txt
 expect_line out '{"text": "需要", "intent": "affirm", "score": 1.000}'
 
 # ---- result -----------------------------------------------------------------
+
+tc="JSON checks"
+check_json
 
 if [ "$nfailed" -ne 0 ]; then
 	echo "intent.sh: $nfailed of $nasserts assertions failed"
