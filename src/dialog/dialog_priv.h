@@ -231,6 +231,7 @@ struct dialog_script {
 	char *voice;
 	char *base_dir;
 	double threshold;
+	double min_confidence;  /* ASR confidence below this: no match */
 	unsigned silence_ms;
 	struct strvec var_names, var_values;
 

@@ -452,7 +452,8 @@ static void parse_meta(struct loader *ld, const struct ynode *meta)
 {
 	static const char *const keys[] = {"name", "language", "company",
 					   "voice", "threshold",
-					   "silence_ms", NULL};
+					   "silence_ms", "min_confidence",
+					   NULL};
 	struct dialog_script *s = ld->s;
 	const char *lang;
 	const struct ynode *y;
@@ -480,6 +481,9 @@ static void parse_meta(struct loader *ld, const struct ynode *meta)
 	if (y && parse_num(ld, y, 0.01, 1, &x, "threshold"))
 		s->threshold = x;
 	opt_uint(ld, meta, "silence_ms", 500, 60000, &s->silence_ms);
+	y = ymap_get(meta, "min_confidence");
+	if (y && parse_num(ld, y, 0, 1, &x, "min_confidence"))
+		s->min_confidence = x;
 }
 
 static void parse_vars(struct loader *ld, const struct ynode *vars)

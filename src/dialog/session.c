@@ -617,7 +617,8 @@ static int capture(struct dialog_session *sess, struct dialog_actions *acts,
 }
 
 static void on_utterance(struct dialog_session *sess,
-			 struct dialog_actions *acts, const char *text)
+			 struct dialog_actions *acts, const char *text,
+			 double confidence)
 {
 	const struct dialog_script *s = sess->s;
 	struct match_result r;
@@ -659,6 +660,10 @@ static void on_utterance(struct dialog_session *sess,
 	}
 
 	best = match_choose(s, &r, &s->nodes[sess->node].heard);
+	/* below the script's confidence floor, what was heard is a guess:
+	 * better to ask again than to branch on it */
+	if (confidence < s->min_confidence)
+		best = -1;
 	a = emit(sess, acts, DIALOG_ACT_MATCH);
 	if (a) {
 		a->name = best >= 0 ? s->intents[best].name : NULL;
@@ -799,7 +804,7 @@ int dialog_step(struct dialog_session *sess, const struct dialog_event *ev,
 	case DIALOG_EV_UTTERANCE:
 		if (!ev->text)
 			return EINVAL;
-		on_utterance(sess, acts, ev->text);
+		on_utterance(sess, acts, ev->text, ev->confidence);
 		return 0;
 
 	case DIALOG_EV_DTMF:

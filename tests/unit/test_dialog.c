@@ -498,6 +498,28 @@ int test_engine(void)
 	ASSERT_STREQ("bye_limit", dialog_node(c.sess));
 	conv_end(&c);
 
+	/* below min_confidence, a recognized "yes" is asked again */
+	{
+		char *v = replace(base_script, "company: Acme}",
+				  "company: Acme, min_confidence: 0.5}");
+		struct dialog_event u = {0};
+
+		ASSERT_TRUE(v != NULL);
+		TEST_ERR(conv_start(&c, v));
+		free(v);
+		u.type = DIALOG_EV_UTTERANCE;
+		u.text = "yes";
+		u.confidence = 0.3;
+		u.t_ms = 5000;
+		ASSERT_EQ(0, dialog_step(c.sess, &u, &acts));
+		ASSERT_STREQ("need", dialog_node(c.sess));
+		ASSERT_STREQ("ask2", acts.v[acts.n - 2].name);
+		u.confidence = 0.9;
+		ASSERT_EQ(0, dialog_step(c.sess, &u, &acts));
+		ASSERT_STREQ("how_much", dialog_node(c.sess));
+		conv_end(&c);
+	}
+
 	/* ask_robot answers truthfully and returns */
 	TEST_ERR(conv_start(&c, base_script));
 	feed(&c, DIALOG_EV_UTTERANCE, "wait, are you a robot?", 0);
