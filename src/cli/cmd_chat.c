@@ -103,6 +103,12 @@ int cmd_chat(int argc, char *argv[])
 		cli_usage(stderr, "chat");
 		return 2;
 	}
+	if (!dialog_outcome_known(outcome)) {
+		fprintf(stderr, "callbot chat: unknown outcome '%s' (use one "
+				"of: %s)\n",
+			outcome, dialog_outcomes);
+		return 2;
+	}
 	s = cli_load_script(path);
 	if (!s)
 		return 1;

@@ -14,8 +14,15 @@ int cmd_check(int argc, char *argv[])
 	int i, nfiles = 0, bad = 0;
 
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
 			quiet = true;
+		}
+		else if (argv[i][0] == '-') {
+			fprintf(stderr, "callbot check: unknown option '%s'\n",
+				argv[i]);
+			cli_usage(stderr, "check");
+			return 2;
+		}
 	}
 	for (i = 1; i < argc; i++) {
 		struct dialog_script *s = NULL;

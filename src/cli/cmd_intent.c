@@ -56,6 +56,16 @@ int cmd_intent(int argc, char *argv[])
 		dialog_phrases_apply(s, print_phrase, NULL);
 		goto out;
 	}
+	{
+		struct dialog_match m;
+
+		if (node && dialog_match(s, node, "", &m)) {
+			fprintf(stderr, "callbot intent: no node '%s' in %s\n",
+				node, path);
+			rc = 2;
+			goto out;
+		}
+	}
 
 	while ((n = getline(&line, &cap, stdin)) >= 0) {
 		struct dialog_match m;

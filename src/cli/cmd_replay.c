@@ -78,6 +78,7 @@ static bool has(const struct strvec *sv, const char *s)
 struct fails {
 	char buf[2048];
 	size_t n;
+	const char *file;
 };
 
 static void fail(struct fails *f, unsigned line, const char *fmt, ...)
@@ -90,8 +91,8 @@ static void fail(struct fails *f, unsigned line, const char *fmt, ...)
 
 	if (f->n >= sizeof(f->buf) - 1)
 		return;
-	k = snprintf(f->buf + f->n, sizeof(f->buf) - f->n, "    line %u: ",
-		     line);
+	k = snprintf(f->buf + f->n, sizeof(f->buf) - f->n, "    %s:%u: ",
+		     f->file, line);
 	if (k > 0)
 		f->n += (size_t)k;
 	if (f->n >= sizeof(f->buf) - 1)
@@ -211,7 +212,7 @@ static void check_expect(const struct dialog_script *s,
 
 /* Run one case; returns true when it passed. */
 static bool run_case(struct dialog_script *s, const struct ynode *c,
-		     size_t idx, bool verbose)
+		     size_t idx, bool verbose, const char *file)
 {
 	static const char *const keys[] = {"name", "vars", "outcome",
 					   "lines", "expect", NULL};
@@ -229,6 +230,7 @@ static bool run_case(struct dialog_script *s, const struct ynode *c,
 
 	memset(&r, 0, sizeof(r));
 	memset(&f, 0, sizeof(f));
+	f.file = file;
 	if (c->type != YNODE_MAP) {
 		printf("FAIL case %zu (line %u): a case must be a map with "
 		       "name, lines and expect\n",
@@ -247,8 +249,13 @@ static bool run_case(struct dialog_script *s, const struct ynode *c,
 	}
 	if ((y = ymap_get(c, "name")) && y->type == YNODE_SCALAR)
 		name = y->str;
-	if ((y = ymap_get(c, "outcome")) && y->type == YNODE_SCALAR)
+	if ((y = ymap_get(c, "outcome")) && y->type == YNODE_SCALAR) {
 		outcome = y->str;
+		if (!dialog_outcome_known(outcome))
+			fail(&f, y->line, "unknown outcome '%s' (use one of: "
+					  "%s)",
+			     outcome, dialog_outcomes);
+	}
 	if ((y = ymap_get(c, "vars")) && y->type == YNODE_MAP) {
 		for (i = 0; i < y->n && nvars < 32; i++) {
 			snprintf(varbuf[nvars], sizeof(varbuf[0]), "%s=%s",
@@ -481,7 +488,7 @@ int cmd_replay(int argc, char *argv[])
 		}
 		printf("== %s\n", argv[i]);
 		for (k = 0; k < root->n; k++) {
-			if (run_case(s, root->items[k], k, verbose))
+			if (run_case(s, root->items[k], k, verbose, argv[i]))
 				++pass;
 			else
 				++failed;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <errno.h>
 #include <re.h>
+#include "core/utf8.h"
 #include "dialog/dialog.h"
 #include "cli/cli.h"
 
@@ -33,7 +34,7 @@ static const struct cli_cmd cmds[] = {
 	 "  --var NAME=VALUE   a contact field, e.g. --var name=Li\n"
 	 "  --outcome OUTCOME  grade as this telephony outcome\n",
 	 cmd_chat},
-	{"intent", "SCRIPT [--node NODE] [--list]",
+	{"intent", "SCRIPT [--node NODE | --all] [--list]",
 	 "classify utterances from stdin as JSON lines",
 	 "Reads utterances one per line on stdin and prints one JSON object\n"
 	 "per line: {\"text\": ..., \"intent\": ..., \"score\": ...}, with\n"
@@ -88,7 +89,17 @@ void cli_json_str(FILE *f, const char *s)
 		return;
 	}
 	fputc('"', f);
-	for (; *p; p++) {
+	while (*p) {
+		/* JSON is UTF-8: a bad byte becomes U+FFFD, never copied */
+		if (*p >= 0x80) {
+			const char *q = (const char *)p;
+			uint32_t cp = u8_decode(&q, q + strlen(q));
+			char enc[4];
+
+			fwrite(enc, 1, u8_encode(cp, enc), f);
+			p = (const unsigned char *)q;
+			continue;
+		}
 		switch (*p) {
 		case '"':
 			fputs("\\\"", f);
@@ -111,6 +122,7 @@ void cli_json_str(FILE *f, const char *s)
 			else
 				fputc(*p, f);
 		}
+		++p;
 	}
 	fputc('"', f);
 }
@@ -138,9 +150,13 @@ int main(int argc, char *argv[])
 {
 	size_t i;
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
-		return argc < 2 ? 2 : 0;
+		return 0;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
 		printf("callbot %s\n", CALLBOT_VERSION);

@@ -292,46 +292,47 @@ static void check_disclosure(const struct dialog_script *s,
 		     p->id);
 }
 
+/* One error per prompt: `done` marks prompts already reported. */
 static void check_prompt_honest(const struct dialog_script *s, int prompt,
-				bool strict, const char *why,
+				bool strict, uint8_t *done,
 				struct dialog_diags *d)
 {
 	const struct prompt *p;
 	const char *claim;
 
-	if (prompt < 0)
+	if (prompt < 0 || done[prompt])
 		return;
 	p = &s->prompts[prompt];
 	claim = dishonest(p->text, strict);
-	if (!claim && p->pinyin)
-		claim = NULL;
-	if (claim)
-		CERR(d, p,
-		     "prompt '%s' %s claims to be human ('%s'): the robot "
-		     "must always say truthfully that it is automated",
-		     p->id, why, claim);
+	if (!claim)
+		return;
+	done[prompt] = 1;
+	CERR(d, p,
+	     "prompt '%s'%s claims to be human ('%s'): the robot must always "
+	     "say truthfully that it is automated",
+	     p->id, strict ? " (the ask_robot answer)" : "", claim);
 }
 
 static void check_honesty(const struct dialog_script *s,
 			  struct dialog_diags *d)
 {
 	const struct handler *h;
+	uint8_t *done = calloc(s->nprompts + 1, 1);
 	size_t i, j;
 	int ar = s->ask_robot_intent;
 
-	for (i = 0; i < s->nprompts; i++)
-		check_prompt_honest(s, (int)i, false, "", d);
-
+	if (!done)
+		return;
 	if (ar < 0) {
 		diag_add(d, DIALOG_ERROR, 1, 1,
 			 "no 'ask_robot' intent: callees must be able to ask "
 			 "whether they are talking to a robot");
-		return;
+		goto rest;
 	}
+	/* the answers to "are you a robot?" first, with the strict list */
 	h = script_handler(s, ar);
 	if (h)
-		check_prompt_honest(s, h->say, true, "(the ask_robot answer)",
-				    d);
+		check_prompt_honest(s, h->say, true, done, d);
 	for (i = 0; i < s->nnodes; i++) {
 		const struct node *n = &s->nodes[i];
 		bool heard = false;
@@ -344,8 +345,8 @@ static void check_honesty(const struct dialog_script *s,
 			if (b->key != BR_INTENT || b->intent != ar)
 				continue;
 			heard = true;
-			check_prompt_honest(s, s->nodes[b->go].say, true,
-					    "(the ask_robot answer)", d);
+			check_prompt_honest(s, s->nodes[b->go].say, true, done,
+					    d);
 		}
 		if (!heard && !h)
 			CERR(d, n,
@@ -353,6 +354,11 @@ static void check_honesty(const struct dialog_script *s,
 			     "global intent",
 			     n->name);
 	}
+rest:
+	/* no prompt at all may claim to be a person */
+	for (i = 0; i < s->nprompts; i++)
+		check_prompt_honest(s, (int)i, false, done, d);
+	free(done);
 }
 
 static void check_opt_out(const struct dialog_script *s,
@@ -699,9 +705,9 @@ static void check_authoring(const struct dialog_script *s,
 		expr_tags_apply(s->rules[i].when, note_tag, (void *)arg);
 	}
 	if (!catchall)
-		diag_add(d, DIALOG_ERROR, s->nrules ? s->rules[s->nrules - 1].line
-						    : 1,
-			 1,
+		diag_add(d, DIALOG_ERROR,
+			 s->nrules ? s->rules[s->nrules - 1].line : 1,
+			 s->nrules ? s->rules[s->nrules - 1].col : 1,
 			 "grading has no catch-all rule (a last rule without "
 			 "'when'), so some calls would get no grade");
 out:

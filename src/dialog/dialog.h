@@ -197,6 +197,11 @@ struct dialog_grade {
 	char reason[200];
 };
 
+/** The telephony outcomes grading knows: "answered", "busy",
+ *  "no_answer", "rejected", "invalid_number", "unavailable", "failed". */
+bool dialog_outcome_known(const char *outcome);
+extern const char dialog_outcomes[];  /* the list above, for messages */
+
 /**
  * Grade a session. outcome is the telephony outcome ("answered", "busy",
  * "no_answer", ...); sess may be NULL for a call never answered.

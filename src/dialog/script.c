@@ -16,6 +16,7 @@
 #include <math.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <sys/stat.h>
 #include <re.h>
 #include "dialog/dialog.h"
 #include "dialog/dialog_priv.h"
@@ -1247,6 +1248,8 @@ static int load_tree(struct dialog_script *s, struct dialog_diags *d)
 	if (!want(&ld, root, YNODE_MAP, "a script"))
 		return EINVAL;
 	check_keys(&ld, root, keys, "the script");
+	if (d->errors) /* a misspelt section would only cascade */
+		return EINVAL;
 	parse_meta(&ld, ymap_get(root, "meta"));
 	parse_vars(&ld, ymap_get(root, "vars"));
 	parse_prompts(&ld, ymap_get(root, "prompts"));
@@ -1323,6 +1326,14 @@ int dialog_script_load(struct dialog_script **sp, const char *path,
 	f = fopen(path, "rb");
 	if (!f)
 		return errno;
+	{
+		struct stat st;
+
+		if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+			fclose(f);
+			return EISDIR;
+		}
+	}
 	for (;;) {
 		size_t n;
 

@@ -927,6 +927,23 @@ void session_facts(const struct dialog_session *sess, struct dialog_facts *f)
 
 /* ---- grading ---------------------------------------------------------------- */
 
+const char dialog_outcomes[] = "answered, busy, no_answer, rejected, "
+			       "invalid_number, unavailable, failed";
+
+bool dialog_outcome_known(const char *outcome)
+{
+	static const char *const known[] = {
+		"answered",    "busy",	      "no_answer", "rejected",
+		"invalid_number", "unavailable", "failed",   NULL};
+	size_t i;
+
+	for (i = 0; outcome && known[i]; i++) {
+		if (!strcmp(outcome, known[i]))
+			return true;
+	}
+	return false;
+}
+
 int dialog_grade(const struct dialog_script *s,
 		 const struct dialog_session *sess, const char *outcome,
 		 struct dialog_grade *g)

@@ -19,6 +19,8 @@
 
 struct yparse {
 	yaml_parser_t p;
+	const char *buf;
+	size_t len;
 	struct dialog_diags *diags;
 	unsigned depth;
 };
@@ -67,14 +69,28 @@ static int parse_error(struct yparse *yp)
 {
 	const yaml_mark_t *m = &yp->p.problem_mark;
 	const char *what = yp->p.problem ? yp->p.problem : "syntax error";
+	unsigned line = (unsigned)m->line + 1, col = (unsigned)m->column + 1;
 
+	/* reader errors (bad bytes) only give a byte offset */
+	if (yp->p.error == YAML_READER_ERROR) {
+		size_t i, off = yp->p.problem_offset;
+
+		line = col = 1;
+		for (i = 0; i < off && i < yp->len; i++) {
+			if (yp->buf[i] == '\n') {
+				++line;
+				col = 1;
+			}
+			else if (((unsigned char)yp->buf[i] & 0xc0) != 0x80) {
+				++col;
+			}
+		}
+	}
 	if (yp->p.context)
-		diag_add(yp->diags, DIALOG_ERROR, (unsigned)m->line + 1,
-			 (unsigned)m->column + 1, "YAML: %s %s", what,
-			 yp->p.context);
+		diag_add(yp->diags, DIALOG_ERROR, line, col, "YAML: %s %s",
+			 what, yp->p.context);
 	else
-		diag_add(yp->diags, DIALOG_ERROR, (unsigned)m->line + 1,
-			 (unsigned)m->column + 1, "YAML: %s", what);
+		diag_add(yp->diags, DIALOG_ERROR, line, col, "YAML: %s", what);
 	return EINVAL;
 }
 
@@ -220,6 +236,8 @@ int ytree_parse(struct ynode **rootp, const char *buf, size_t len,
 
 	memset(&yp, 0, sizeof(yp));
 	yp.diags = diags;
+	yp.buf = buf;
+	yp.len = len;
 	if (!yaml_parser_initialize(&yp.p))
 		return ENOMEM;
 	yaml_parser_set_input_string(&yp.p, (const unsigned char *)buf, len);

@@ -44,7 +44,7 @@ run() {
 	"$@" >"$T/out" 2>"$T/err" || rc=$?
 	nasserts=$((nasserts + 1))
 	if [ "$rc" -ge 128 ] ||
-	    grep -q 'Sanitizer\|runtime error:' "$T/err"; then
+	    grep -q -e Sanitizer -e 'runtime error:' "$T/err"; then
 		fail "crashed (exit $rc): $*" "$(head -5 "$T/err")"
 	fi
 }

@@ -42,7 +42,7 @@ run() {
 	"$@" >"$T/out" 2>"$T/err" || rc=$?
 	nasserts=$((nasserts + 1))
 	if [ "$rc" -ge 128 ] ||
-	    grep -q 'Sanitizer\|runtime error:' "$T/err"; then
+	    grep -q -e Sanitizer -e 'runtime error:' "$T/err"; then
 		fail "crashed (exit $rc): $*" "$(head -5 "$T/err")"
 	fi
 }
@@ -296,7 +296,7 @@ expect_error noaction.yaml "$(lineof noaction.yaml '  opt_out: { say'):3" \
 
 tc="grading without a catch-all rule"
 mutate nocatch.yaml '/^  - grade: C/,$d'
-expect_error nocatch.yaml "$(lineof nocatch.yaml '  - grade: A'):1" \
+expect_error nocatch.yaml "$(lineof nocatch.yaml '  - grade: A'):5" \
 	"grading has no catch-all rule (a last rule without 'when'), so some calls would get no grade"
 
 tc="bad grading expression: missing )"

@@ -45,7 +45,7 @@ run() {
 	"$@" >"$T/out" 2>"$T/err" || rc=$?
 	nasserts=$((nasserts + 1))
 	if [ "$rc" -ge 128 ] ||
-	    grep -q 'Sanitizer\|runtime error:' "$T/err"; then
+	    grep -q -e Sanitizer -e 'runtime error:' "$T/err"; then
 		fail "crashed (exit $rc): $*" "$(head -5 "$T/err")"
 	fi
 }
@@ -243,12 +243,12 @@ expect_line err "callbot intent: no node 'nosuch' in $EN"
 tc="--node without a value"
 run "$CALLBOT" intent "$EN" --node </dev/null
 expect_rc 2
-expect_line err "usage: callbot intent SCRIPT [--node NODE] [--list]"
+expect_line err "usage: callbot intent SCRIPT [--node NODE | --all] [--list]"
 
 tc="unknown option"
 run "$CALLBOT" intent "$EN" --bogus </dev/null
 expect_rc 2
-expect_line err "usage: callbot intent SCRIPT [--node NODE] [--list]"
+expect_line err "usage: callbot intent SCRIPT [--node NODE | --all] [--list]"
 
 tc="no script"
 run "$CALLBOT" intent </dev/null
