@@ -19,13 +19,18 @@
  * that 5.5万 and 1.5 million are exact, and every step is checked against
  * 10^12: a larger number is skipped as garbage rather than clamped, since a
  * clamped amount would be a made-up one. A range (两到三万, "ten to twenty
- * thousand") gives its lower bound: the first number borrows the second
- * one's multiplier.
+ * thousand", "between five and ten thousand") gives its lower bound: the
+ * first number borrows the second one's multiplier. For the same reason a
+ * guess at the order of magnitude (几万, 小几十万, 百八十万) is no amount,
+ * while 十几万 and 十来万 are at least 十万.
  *
  * Yes/no and callback times are word lists. At each position the longest
  * word wins, which is how 不需要 beats 需要 and 银行 (bank) is not 行 (OK);
  * some lists exist only to swallow such look-alikes. English is matched by
- * whole words, so "yesterday" is not "yes".
+ * whole words, so "yesterday" is not "yes". A callback time keeps what
+ * the operator acts on: the day, "next" for next week's, the time and
+ * whether it is a bound ("after 18:00"); its format is documented in
+ * docs/scripts.md.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -94,6 +99,25 @@ static int prev_in(const char *s, const char *p, const char *set)
 #define is_alpha(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
 #define is_digit(c) ((c) >= '0' && (c) <= '9')
 #define is_space(c) ((c) == ' ' || ((c) >= '\t' && (c) <= '\r'))
+
+/* Is the last word of the text s..p, spaces aside, the lower-case English
+ * word w, in any case? */
+static int prev_word(const char *s, const char *p, const char *w)
+{
+	size_t n = strlen(w), i;
+
+	while (p > s && is_space(p[-1]))
+		--p;
+	if ((size_t)(p - s) < n)
+		return 0;
+	p -= n; /* the start of the word, if it is one */
+	if (p > s && is_alpha(p[-1]))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!is_alpha(p[i]) || (p[i] | 0x20) != w[i])
+			return 0;
+	return 1;
+}
 
 static const char *skip_sp(const char *p)
 {
@@ -205,11 +229,16 @@ static size_t match(const char *list, const char *p)
 
 /* ---- numbers ---------------------------------------------------------- */
 
+/* v == lead * mult, the last unit its multiplier, for ranges; lead2 and
+ * mult2 the same with every trailing unit: 两百万 is 200 * 10^4 and
+ * 2 * 10^6. */
 struct num {
 	const char *end;    /* just past the number */
 	int64_t v;          /* value in thousandths */
-	int64_t lead, mult; /* v == lead * mult: the multiplier, for ranges */
+	int64_t lead, mult;
+	int64_t lead2, mult2;
 	int money;          /* +1 currency next to it, -1 another unit */
+	int vague;          /* 几万: no value, returned as -1 */
 };
 
 /* *r = a * b + c, all >= 0, unless that passes the cap. */
@@ -221,14 +250,18 @@ static int mad(int64_t a, int64_t b, int64_t c, int64_t *r)
 	return 1;
 }
 
-/* Keep lead * mult only if it still is the whole value. */
+/* Keep lead * mult and lead2 * mult2 only if each still is the whole
+ * value; lead2 * mult2 falls back on the first. */
 static void num_done(struct num *n, const char *end, int64_t v,
-		     int64_t lead, int64_t mult)
+		     int64_t lead, int64_t mult, int64_t lead2, int64_t mult2)
 {
 	n->end = end, n->v = v;
 	n->lead = v, n->mult = 1;
 	if (mult > 1 && v % mult == 0 && v / mult == lead)
 		n->lead = lead, n->mult = mult;
+	n->lead2 = n->lead, n->mult2 = n->mult;
+	if (mult2 > n->mult && v % mult2 == 0 && v / mult2 == lead2)
+		n->lead2 = lead2, n->mult2 = mult2;
 }
 
 /* Digits with optional 1,000 grouping and decimals, in thousandths in *vp,
@@ -321,13 +354,15 @@ static const char *zh_run(const char *p, int64_t *vp, int *singlep)
  * with clock set, 点 is o'clock and never a decimal point. pend is the
  * numeral waiting for a unit, sec the part below 万, big the part of 万
  * and above. Returns 1, 0 when there is no number at p, or -1 on overflow
- * with n->end past the bad part.
+ * or for a number too vague to be a value (几万, 百八十万), with n->end
+ * past the bad part.
  */
 static int num_zh(const char *p, struct num *n, int clock)
 {
 	int64_t big = 0, sec = 0, pend = -1, unit, last = 0, secunit = 0;
-	int64_t lead = 0, mult = 1, v, f, sc;
-	int single = 0, glued = 0, loose = 0, wan = 0, yi = 0, nd;
+	int64_t lead = 0, mult = 1, lead2 = 0, mult2 = 1, v, f, sc;
+	int single = 0, glued = 0, loose = 0, wan = 0, yi = 0, vague = 0;
+	int nd;
 	const char *q = p, *r;
 	uint32_t c;
 	size_t l, m;
@@ -357,6 +392,12 @@ static int num_zh(const char *p, struct num *n, int clock)
 			continue;
 		}
 		unit = zh_unit(q);
+		/* 百八十, 千八百, 万八千: "a hundred or so", not 80 */
+		if (q == p && unit >= 100 && lit(q + l, "八") &&
+		    zh_unit(q + l + 3) == unit / 10) {
+			vague = 1;
+			continue;
+		}
 		if (unit && unit < 10000) {
 			if ((secunit && unit >= secunit) ||
 			    (pend < 0 && (unit != 10 || sec)))
@@ -379,6 +420,11 @@ static int num_zh(const char *p, struct num *n, int clock)
 				wan = 1;
 			if (!v)
 				break;
+			/* 两百万 is also 2 * 10^6, for 一到两百万 */
+			lead2 = v, mult2 = unit;
+			if (pend < 0 && mult > 1 && v % mult == 0 &&
+			    v / mult == lead)
+				lead2 = lead, mult2 = mult * unit;
 			lead = v, mult = unit;
 			if (!mad(v, unit, big, &big))
 				goto ovf;
@@ -392,12 +438,15 @@ static int num_zh(const char *p, struct num *n, int clock)
 			loose = 1;
 			continue;
 		}
-		/* 十几万, 几十万: "some", at least 十 and 一十 */
-		if (c == 0x51e0 && pend < 0 &&
-		    (secunit == 10 ||
-		     (!last && (unit = zh_unit(q + l)) && unit <= 10000))) {
-			pend = secunit == 10 ? 0 : MILLI;
-			loose = 1, single = 0;
+		/* 十几万: "ten and some", at least 十; 几万, 几十万 and
+		 * 小几十万 are "some" of a unit, a guess at the order of
+		 * magnitude rather than an amount */
+		if (c == 0x51e0 && pend < 0 && secunit == 10) {
+			pend = 0, loose = 1, single = 0;
+			continue;
+		}
+		if (c == 0x51e0 && pend < 0 && !last && zh_unit(q + l)) {
+			pend = MILLI, vague = 1, single = 0;
 			continue;
 		}
 		/* 五点五万: a decimal point, but only before a big unit */
@@ -416,7 +465,7 @@ static int num_zh(const char *p, struct num *n, int clock)
 	}
 	if (q == p)
 		return 0;
-	if (!mad(sec, 1, big, &v))
+	if (vague || !mad(sec, 1, big, &v))
 		goto ovf;
 	if (pend >= 0) {
 		/* 一万五 is 15000 and 三千五 3500: a lone digit right after
@@ -425,12 +474,13 @@ static int num_zh(const char *p, struct num *n, int clock)
 								  : 1;
 		if (!mad(pend, unit, v, &v))
 			goto ovf;
-		mult = 1;
+		mult = mult2 = 1;
 	}
-	num_done(n, q, v, lead, mult);
+	num_done(n, q, v, lead, mult, lead2, mult2);
 	return 1;
 ovf:
 	n->end = q > p ? q : p + 1;
+	n->vague = vague;
 	return -1;
 }
 
@@ -468,12 +518,13 @@ enum { EN_NONE, EN_A, EN_UNIT, EN_TEEN, EN_TENS, EN_HUNDRED, EN_SCALE };
 /*
  * English number words and digits: "one hundred and fifty thousand",
  * "twenty-five", "2 million", "50k". g is the group below the last scale
- * word, total what the scale words made. Returns like num_zh().
+ * word, total what the scale words made, hl what "hundred" multiplied.
+ * Returns like num_zh().
  */
 static int num_en(const char *p, struct num *n)
 {
 	int64_t total = 0, g = 0, lastscale = CAP + 1, lead = 0, mult = 1;
-	int64_t v;
+	int64_t hl = 0, lead2 = 0, mult2 = 1, v;
 	int last = EN_NONE, k, nd;
 	const char *q = p, *end = p, *r;
 	char w[16];
@@ -505,9 +556,12 @@ static int num_en(const char *p, struct num *n)
 			break;
 		} else if (!strcmp(w, "hundred") && last != EN_NONE &&
 			   last < EN_HUNDRED && g < 100 * MILLI) {
-			g *= 100, last = EN_HUNDRED;
+			hl = g, g *= 100, last = EN_HUNDRED;
 		} else if ((v = en_scale(w, r == q)) && last != EN_NONE &&
 			   last != EN_SCALE && v < lastscale) {
+			/* "two hundred thousand" is also 2 * 10^5 */
+			lead2 = last == EN_HUNDRED ? hl : g;
+			mult2 = last == EN_HUNDRED ? 100 * v : v;
 			lead = g, mult = lastscale = v;
 			end = r + l;
 			if (!mad(g, v, total, &total))
@@ -532,7 +586,9 @@ static int num_en(const char *p, struct num *n)
 		return 0;
 	if (!mad(g, 1, total, &v))
 		goto ovf;
-	num_done(n, end, v, lead, mult);
+	if (last == EN_HUNDRED) /* "two to three hundred" */
+		lead = hl, mult = 100;
+	num_done(n, end, v, lead, mult, lead2, mult2);
 	return 1;
 ovf:
 	n->end = end > p ? end : p + 1;
@@ -546,12 +602,16 @@ static int num_one(const char *p, struct num *n)
 	size_t l;
 	int nd;
 
+	n->vague = 0;
 	if (digit_at(p, &l) >= 0)
 		return zh_unit(skip_sp(arabic(p, &v, &nd))) >= 100
 			       ? num_zh(p, n, 0)
 			       : num_en(p, n);
 	return is_alpha(*p) ? num_en(p, n) : num_zh(p, n, 0);
 }
+
+/* Words between the two ends of a range; "and" only after "between". */
+static const char range_words[] = "到|至|～|-|~|to|or";
 
 /* Words after a number that make it money, or something else. */
 static const char money_words[] =
@@ -588,25 +648,45 @@ static int idiom(const char *s, const char *p, const char *end)
 }
 
 /*
- * The number at p as a caller means it: a range gives its lower bound, an
- * idiom is none, and n->money tells a currency from other units. Returns
- * like num_zh(); n->end is set unless it returns 0.
+ * The number at p as a caller means it: a range gives its lower bound, or
+ * nothing when that is vague (几万到十万), an idiom is none, and n->money
+ * tells a currency from other units. Returns like num_zh(); n->end is set
+ * unless it returns 0.
  */
 static int num_at(const char *s, const char *p, struct num *n)
 {
 	struct num m;
 	const char *q;
 	size_t l;
+	int64_t lead, mult;
 	int r = num_one(p, n);
 
-	if (r <= 0 || idiom(s, p, n->end))
-		return r ? -1 : 0;
+	if (!r)
+		return 0;
 	q = skip_sp(n->end);
-	l = match("到|至|～|-|~|to|or", q);
-	if (l && num_one(skip_sp(q + l), &m) > 0 && n->v < m.lead &&
-	    n->mult < m.mult && mad(n->v, m.mult, 0, &n->v)) {
-		n->end = m.end; /* 两到三万, "ten to twenty thousand" */
-		n->lead = n->v / m.mult, n->mult = m.mult;
+	l = match(range_words, q);
+	if (!l && prev_word(s, p, "between"))
+		l = match("and", q);
+	if (r < 0) {
+		/* 几万到十万 has no lower bound to give */
+		if (n->vague && l && num_one(skip_sp(q + l), &m))
+			n->end = m.end;
+		return -1;
+	}
+	if (idiom(s, p, n->end))
+		return -1;
+	/* 两到三万, "ten to twenty thousand", "between five and ten
+	 * thousand": the first number borrows the second one's largest
+	 * multiplier that keeps it below (一到两百万 is 一百万 up) */
+	if (l && num_one(skip_sp(q + l), &m) > 0) {
+		lead = n->v < m.lead2 ? m.lead2 : m.lead;
+		mult = n->v < m.lead2 ? m.mult2 : m.mult;
+		if (n->v < lead && n->mult < mult &&
+		    mad(n->v, mult, 0, &n->v)) {
+			n->end = m.end;
+			n->lead = n->lead2 = n->v / mult;
+			n->mult = n->mult2 = mult;
+		}
 	}
 	n->money = money_near(s, p, n);
 	return 1;
@@ -685,12 +765,25 @@ static int get_yesno(const char *s, char *out)
 
 /* ---- callback time ---------------------------------------------------- */
 
+/*
+ * The value is "[next ]<day>", "[after |before ]<time>", both joined by a
+ * space, or "any" alone: "next monday 15:00", "tomorrow after 18:00",
+ * "before 12:00". Day and time are each the first one heard; the
+ * qualifiers are there because an operator must not lose them: 下周一 is
+ * not this week's Monday, and "after 6" is not "at 6".
+ */
 enum {
 	D_TODAY = 1, D_TOMORROW, D_AFTER, D_MON, D_SUN = D_MON + 6,
 	D_NEXT_WEEK, D_WEEKEND,
 };
 enum { P_MORNING = 1, P_NOON, P_AFTERNOON, P_EVENING };
+enum { Q_AFTER = 1, Q_BEFORE };
 #define DP(d, p) ((d) | (p) << 4)
+#define F_NEXT   (1 << 8) /* the one of next week: 下周一, "next monday" */
+#define F_ANY    (1 << 9) /* any time will do: 随时, "any time" */
+#define DAY(v)   ((v) & 15)
+#define PART(v)  ((v) >> 4 & 7)
+#define WEEKDAY(d) (((d) >= D_MON && (d) <= D_SUN) || (d) == D_WEEKEND)
 
 static const char *const day_names[] = {
 	"", "today", "tomorrow", "day_after_tomorrow", "monday", "tuesday",
@@ -700,9 +793,10 @@ static const char *const day_names[] = {
 static const char *const part_names[] = {
 	"", "morning", "noon", "afternoon", "evening",
 };
+static const char *const qual_names[] = {"", "after ", "before "};
 
 /* Day and part of day words; 0 swallows a look-alike (大后天 is not 后天,
- * 晚点 is "later", not the evening). */
+ * 晚点 is "later", not the evening, 改天 is no day at all). */
 static const struct {
 	const char *list;
 	int val;
@@ -721,27 +815,81 @@ static const struct {
 	{"下周|下星期|下个星期|下礼拜|下个礼拜|next week", D_NEXT_WEEK},
 	{"周末|weekend", D_WEEKEND},
 	{"上午|早上|早晨|morning", DP(0, P_MORNING)},
-	{"中午|noon|midday|lunchtime", DP(0, P_NOON)},
+	{"中午|noon|midday|lunch|lunchtime", DP(0, P_NOON)},
 	{"下午|afternoon", DP(0, P_AFTERNOON)},
-	{"傍晚|晚上|夜里|下班|evening|night", DP(0, P_EVENING)},
-	{"大后天|晚点|早点", 0},
+	{"傍晚|晚上|夜里|下班|下班后|下班以后|下班之后|evening|night",
+	 DP(0, P_EVENING)},
+	{"随时|任何时候|任何时间|any time|anytime|whenever", F_ANY},
+	{"大后天|晚点|早点|改天|改日", 0},
 };
 
-/* 周一, 星期天, 下周三, 这个礼拜五: the weekday (下周 is implied). */
+/* 周一, 星期天, 下周三, 这个礼拜五, 下周末: the weekday or weekend, with
+ * F_NEXT after 下. */
 static const char *zh_weekday(const char *p, int *dayp)
 {
-	static const char days[] = "一二三四五六日天";
+	static const char days[] = "一二三四五六日天末";
 	size_t l, i;
+	int next = match("下个|下", p) ? F_NEXT : 0, d;
 
 	p += match("下个|下|这个|这|本", p);
 	if (!(l = match("周|星期|礼拜", p)))
 		return NULL;
 	for (p += l, i = 0; i < sizeof(days) - 1; i += 3)
 		if (!strncmp(p, days + i, 3)) {
-			*dayp = D_MON + (i < 18 ? (int)i / 3 : 6);
+			d = (int)i / 3; /* 日 and 天 are sunday, 末 weekend */
+			d = d == 8 ? D_WEEKEND : D_MON + (d < 6 ? d : 6);
+			*dayp = next | d;
 			return p + 3;
 		}
 	return NULL;
+}
+
+/* The longest entry of time_words at p, its value in *valp; 0 if none. */
+static size_t day_word(const char *p, int *valp)
+{
+	size_t i, l, best = 0;
+
+	*valp = 0;
+	for (i = 0; i < NELEM(time_words); i++)
+		if ((l = match(time_words[i].list, p)) > best)
+			best = l, *valp = time_words[i].val;
+	return best;
+}
+
+/* A day word, a Chinese weekday, or "next" and a weekday: the longest, its
+ * value in *valp; 0 if none. */
+static size_t time_word(const char *p, int *valp)
+{
+	size_t best = day_word(p, valp), l;
+	const char *q;
+	int d;
+
+	if ((q = zh_weekday(p, &d)) && (size_t)(q - p) > best)
+		best = (size_t)(q - p), *valp = d;
+	if ((l = match("next", p))) {
+		q = skip_sp(p + l);
+		l = day_word(q, &d);
+		if (l && WEEKDAY(d) && (size_t)(q + l - p) > best)
+			best = (size_t)(q + l - p), *valp = d | F_NEXT;
+	}
+	return best;
+}
+
+/* A Chinese qualifier after a time (三点以后, 中午之前): the end and Q_*
+ * in *qp, or p and 0. 前后 is "around", 后天 a day. */
+static const char *zh_qual(const char *p, int *qp)
+{
+	const char *q = skip_sp(p);
+	size_t l;
+
+	*qp = 0;
+	if (match("前后|后天", q))
+		return p;
+	if ((l = match("以后|之后|后|过后|往后", q)))
+		*qp = Q_AFTER;
+	else if ((l = match("以前|之前|前", q)))
+		*qp = Q_BEFORE;
+	return l ? q + l : p;
 }
 
 /* A Chinese clock time: 三点, 3点半, 十点一刻, 两点零五, 9点30分. */
@@ -821,45 +969,61 @@ static const char *clock_at(const char *s, const char *p, int prep,
 	return r + l;
 }
 
-/* Day, part of day and clock time anywhere in the utterance. The first
- * of each counts, but a weekday refines "next week" (下周一 is monday). */
+/*
+ * Day, part of day and clock time anywhere in the utterance. The first of
+ * each counts, but "next week" and a weekday make one day, in either order
+ * ("monday next week"). An English qualifier comes just before the time
+ * (after 6 pm, before the evening), a Chinese one just after (三点以后);
+ * qual is the English one pending, which "the" and "about" keep.
+ */
 static int get_time(const char *s, char *out)
 {
-	int day = 0, part = 0, h = -1, m = 0, ap = 0, prep = 0;
-	int d, hh, mm, a;
+	int day = 0, next = 0, part = 0, pq = 0, h = -1, m = 0, ap = 0;
+	int cq = 0, any = 0, prep = 0, qual = 0, d, hh, mm, a, zq;
 	const char *p = s, *q;
-	char clock[24];
-	size_t i, l, best;
+	char tm[24];
+	size_t l;
 
 	while (*p) {
 		if (is_space(*p)) {
 			++p;
 			continue;
 		}
-		for (i = best = 0, d = 0; i < NELEM(time_words); i++)
-			if ((l = match(time_words[i].list, p)) > best)
-				best = l, d = time_words[i].val;
-		if ((q = zh_weekday(p, &d)))
-			best = 1;
-		if (best) {
-			if (d & 15 && (!day || (day == D_NEXT_WEEK &&
-						(d & 15) >= D_MON &&
-						(d & 15) <= D_SUN)))
-				day = d & 15;
-			part = part ? part : d >> 4;
-			q = q ? q : p + best;
+		if ((l = time_word(p, &d))) {
+			q = p + l;
+			if (DAY(d) && !day)
+				day = DAY(d), next = !!(d & F_NEXT);
+			else if (day == D_NEXT_WEEK && WEEKDAY(DAY(d)))
+				day = DAY(d), next = 1;
+			else if (DAY(d) == D_NEXT_WEEK && WEEKDAY(day))
+				next = 1;
+			if (PART(d)) {
+				q = zh_qual(q, &zq);
+				if (!part)
+					part = PART(d), pq = qual ? qual : zq;
+			}
+			any |= d & F_ANY;
 		} else if ((q = clock_at(s, p, prep, &hh, &mm, &a))) {
-			if (h < 0 && hh <= 24 && mm < 60)
+			q = zh_qual(q, &zq);
+			if (h < 0 && hh <= 24 && mm < 60) {
 				h = hh % 24, m = mm, ap = a;
+				cq = qual ? qual : zq;
+			}
 		} else {
 			q = skip_token(p);
 			prep = is_alpha(*p) && match("at|after|around|about|"
 						     "before|by|until|till|"
 						     "from", p);
+			if (match("after", p))
+				qual = Q_AFTER;
+			else if (match("before|by", p))
+				qual = Q_BEFORE;
+			else if (!match("the|around|about", p))
+				qual = 0;
 			p = q;
 			continue;
 		}
-		prep = 0;
+		prep = qual = 0;
 		p = q;
 	}
 	if (h >= 0) {
@@ -872,13 +1036,18 @@ static int get_time(const char *s, char *out)
 			h = 0;
 		else if (!ap && (!part || part == P_NOON) && h >= 1 && h <= 6)
 			h += 12;
-		snprintf(clock, sizeof(clock), "%02d:%02d", h, m);
+		snprintf(tm, sizeof(tm), "%s%02d:%02d", qual_names[cq], h, m);
+	} else if (part) {
+		/* a bound on noon is one on the clock: "before 12:00" */
+		snprintf(tm, sizeof(tm), "%s%s", qual_names[pq],
+			 pq && part == P_NOON ? "12:00" : part_names[part]);
+	} else {
+		tm[0] = '\0';
 	}
-	if (!day && !part && h < 0)
+	if (!day && !tm[0] && !any)
 		return ENOENT;
-	snprintf(out, OUTSZ, "%s%s%s", day_names[day],
-		 day && (part || h >= 0) ? " " : "",
-		 h >= 0 ? clock : part_names[part]);
+	snprintf(out, OUTSZ, "%s%s%s%s", next ? "next " : "", day_names[day],
+		 day && tm[0] ? " " : "", day || tm[0] ? tm : "any");
 	return 0;
 }
 
