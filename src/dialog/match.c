@@ -92,6 +92,26 @@ static bool zh_filler(uint32_t c)
 	return false;
 }
 
+/* Two-character Mandarin fillers: discourse words that carry no intent. */
+static bool zh_filler2(uint32_t a, uint32_t b)
+{
+	static const uint32_t f[][2] = {
+		{0x90a3, 0x4e2a}, /* 那个 */ {0x8fd9, 0x4e2a}, /* 这个 */
+		{0x5c31, 0x662f}, /* 就是 */ {0x7136, 0x540e}, /* 然后 */
+		{0x5176, 0x5b9e}, /* 其实 */ {0x53cd, 0x6b63}, /* 反正 */
+		{0x90a3, 0x4e48}, /* 那么 */ {0x8fd9, 0x6837}, /* 这样 */
+	};
+	size_t i;
+
+	if (a < 0x4e00)
+		return false;
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (f[i][0] == a && f[i][1] == b)
+			return true;
+	}
+	return false;
+}
+
 static const char *const en_fillers[] = {
 	"um", "umm", "uh", "uhh", "uhm", "er", "erm", "ah", "hmm", "hm",
 	"mm", "mhm", "oh", "well", "like", "so", "actually", "basically",
@@ -169,6 +189,12 @@ void norm_text(struct normtext *nt, const char *text)
 	}
 	nt->boff[nt->n] = (uint32_t)nt->u8_len;
 	nt->utf8[nt->u8_len] = '\0';
+
+	/* Mandarin fillers of two characters: 那个, 就是, 然后 … */
+	for (i = 0; i + 1 < nt->n; i++) {
+		if (zh_filler2(nt->cp[i], nt->cp[i + 1]))
+			nt->filler[i] = nt->filler[i + 1] = 1;
+	}
 
 	/* English fillers are whole words */
 	for (i = 0; i < nt->n;) {
