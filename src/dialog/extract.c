@@ -39,13 +39,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "dialog/extract.h"
+#include "dialog/extract_priv.h"
 
-#define MILLI 1000                   /* values are kept in thousandths */
-#define CAP   INT64_C(1000000000000) /* largest value, 10^12 */
-#define CAPM  (CAP * MILLI)
-#define OUTSZ 64 /* every value but text fits */
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- characters and words -------------------------------------------- */
 
@@ -75,7 +70,7 @@ static uint32_t u8_get(const char *p, size_t *lenp)
 }
 
 /* Length of the literal w if p starts with it, else 0. */
-static size_t lit(const char *p, const char *w)
+size_t ex_lit(const char *p, const char *w)
 {
 	size_t n = strlen(w);
 
@@ -83,7 +78,7 @@ static size_t lit(const char *p, const char *w)
 }
 
 /* Does the text s..p end with one of the characters of set? */
-static int prev_in(const char *s, const char *p, const char *set)
+int ex_prev_in(const char *s, const char *p, const char *set)
 {
 	size_t m;
 
@@ -96,9 +91,6 @@ static int prev_in(const char *s, const char *p, const char *set)
 }
 
 /* ASCII classes by hand: <ctype.h> would depend on the locale */
-#define is_alpha(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
-#define is_digit(c) ((c) >= '0' && (c) <= '9')
-#define is_space(c) ((c) == ' ' || ((c) >= '\t' && (c) <= '\r'))
 
 /* Is the last word of the text s..p, spaces aside, the lower-case English
  * word w, in any case? */
@@ -119,7 +111,7 @@ static int prev_word(const char *s, const char *p, const char *w)
 	return 1;
 }
 
-static const char *skip_sp(const char *p)
+const char *ex_skip_sp(const char *p)
 {
 	while (is_space(*p))
 		++p;
@@ -145,7 +137,7 @@ static int digit_at(const char *p, size_t *lenp)
 /* Read the English word at p into w: lower case, apostrophes (' or U+2019)
  * dropped, "" when too long. Returns its length in bytes, 0 if p is not at
  * a letter; *aposp tells whether it had an apostrophe (don't). */
-static size_t en_word(const char *p, char *w, size_t wsize, int *aposp)
+size_t ex_en_word(const char *p, char *w, size_t wsize, int *aposp)
 {
 	size_t i = 0, n = 0, k;
 
@@ -158,7 +150,7 @@ static size_t en_word(const char *p, char *w, size_t wsize, int *aposp)
 			++n, ++i;
 			continue;
 		}
-		k = p[i] == '\'' ? 1 : lit(p + i, "\xe2\x80\x99");
+		k = p[i] == '\'' ? 1 : ex_lit(p + i, "\xe2\x80\x99");
 		if (!n || !k || !is_alpha(p[i + k]))
 			break;
 		if (aposp)
@@ -170,7 +162,7 @@ static size_t en_word(const char *p, char *w, size_t wsize, int *aposp)
 }
 
 /* Skip to the next token: a word, a digit run, or one code point. */
-static const char *skip_token(const char *p)
+const char *ex_skip_token(const char *p)
 {
 	size_t l;
 
@@ -196,7 +188,7 @@ static size_t en_phrase(const char *p, const char *ph, size_t n)
 	size_t l, k;
 
 	for (;;) {
-		l = en_word(q, w, sizeof(w), NULL);
+		l = ex_en_word(q, w, sizeof(w), NULL);
 		for (k = 0; k < n && ph[k] != ' ';)
 			++k;
 		if (!l || strlen(w) != k || memcmp(w, ph, k))
@@ -212,7 +204,7 @@ static size_t en_phrase(const char *p, const char *ph, size_t n)
 
 /* Length of the longest entry of a '|'-separated list found at p, or 0.
  * ASCII entries are English words, tried only where p starts a word. */
-static size_t match(const char *list, const char *p)
+size_t ex_match(const char *list, const char *p)
 {
 	size_t best = 0, l, n;
 
@@ -228,18 +220,6 @@ static size_t match(const char *list, const char *p)
 }
 
 /* ---- numbers ---------------------------------------------------------- */
-
-/* v == lead * mult, the last unit its multiplier, for ranges; lead2 and
- * mult2 the same with every trailing unit: 两百万 is 200 * 10^4 and
- * 2 * 10^6. */
-struct num {
-	const char *end;    /* just past the number */
-	int64_t v;          /* value in thousandths */
-	int64_t lead, mult;
-	int64_t lead2, mult2;
-	int money;          /* +1 currency next to it, -1 another unit */
-	int vague;          /* 几万: no value, returned as -1 */
-};
 
 /* *r = a * b + c, all >= 0, unless that passes the cap. */
 static int mad(int64_t a, int64_t b, int64_t c, int64_t *r)
@@ -357,7 +337,7 @@ static const char *zh_run(const char *p, int64_t *vp, int *singlep)
  * or for a number too vague to be a value (几万, 百八十万), with n->end
  * past the bad part.
  */
-static int num_zh(const char *p, struct num *n, int clock)
+int ex_num_zh(const char *p, struct num *n, int clock)
 {
 	int64_t big = 0, sec = 0, pend = -1, unit, last = 0, secunit = 0;
 	int64_t lead = 0, mult = 1, lead2 = 0, mult2 = 1, v, f, sc;
@@ -382,8 +362,8 @@ static int num_zh(const char *p, struct num *n, int clock)
 				r = arabic(q, &pend, &nd);
 				single = nd == 1 && pend % MILLI == 0;
 				/* "5 万": ASR spaces digits and units */
-				if (zh_unit(skip_sp(r)) >= 100)
-					r = skip_sp(r);
+				if (zh_unit(ex_skip_sp(r)) >= 100)
+					r = ex_skip_sp(r);
 			}
 			q = r, l = 0;
 			if (pend < 0)
@@ -393,7 +373,7 @@ static int num_zh(const char *p, struct num *n, int clock)
 		}
 		unit = zh_unit(q);
 		/* 百八十, 千八百, 万八千: "a hundred or so", not 80 */
-		if (q == p && unit >= 100 && lit(q + l, "八") &&
+		if (q == p && unit >= 100 && ex_lit(q + l, "八") &&
 		    zh_unit(q + l + 3) == unit / 10) {
 			vague = 1;
 			continue;
@@ -485,7 +465,7 @@ ovf:
 }
 
 /* The value of an English number word below 100, or -1. */
-static int en_num(const char *w)
+int ex_en_num(const char *w)
 {
 	static const char words[] =
 		"zero one two three four five six seven eight nine ten "
@@ -519,7 +499,7 @@ enum { EN_NONE, EN_A, EN_UNIT, EN_TEEN, EN_TENS, EN_HUNDRED, EN_SCALE };
  * English number words and digits: "one hundred and fifty thousand",
  * "twenty-five", "2 million", "50k". g is the group below the last scale
  * word, total what the scale words made, hl what "hundred" multiplied.
- * Returns like num_zh().
+ * Returns like ex_num_zh().
  */
 static int num_en(const char *p, struct num *n)
 {
@@ -542,9 +522,9 @@ static int num_en(const char *p, struct num *n)
 			last = EN_UNIT;
 			continue;
 		}
-		if (!(l = en_word(r, w, sizeof(w), NULL)))
+		if (!(l = ex_en_word(r, w, sizeof(w), NULL)))
 			break;
-		k = en_num(w);
+		k = ex_en_num(w);
 		if (k > 0 && k < 10 && (last == EN_NONE || last == EN_TENS ||
 					last >= EN_HUNDRED)) {
 			g += k * MILLI, last = EN_UNIT;
@@ -569,12 +549,12 @@ static int num_en(const char *p, struct num *n)
 			g = 0, last = EN_SCALE;
 		} else if ((!strcmp(w, "a") || !strcmp(w, "an")) &&
 			   last == EN_NONE &&
-			   match("hundred|thousand|million|billion",
-				 skip_sp(r + l))) {
+			   ex_match("hundred|thousand|million|billion",
+				 ex_skip_sp(r + l))) {
 			g = MILLI, last = EN_A;
 		} else if (!strcmp(w, "and") && last >= EN_HUNDRED &&
-			   en_word(skip_sp(r + l), w, sizeof(w), NULL) &&
-			   en_num(w) > 0) {
+			   ex_en_word(ex_skip_sp(r + l), w, sizeof(w), NULL) &&
+			   ex_en_num(w) > 0) {
 			q = r + l; /* "and" counts only if a number follows */
 			continue;
 		} else {
@@ -604,10 +584,10 @@ static int num_one(const char *p, struct num *n)
 
 	n->vague = 0;
 	if (digit_at(p, &l) >= 0)
-		return zh_unit(skip_sp(arabic(p, &v, &nd))) >= 100
-			       ? num_zh(p, n, 0)
+		return zh_unit(ex_skip_sp(arabic(p, &v, &nd))) >= 100
+			       ? ex_num_zh(p, n, 0)
 			       : num_en(p, n);
-	return is_alpha(*p) ? num_en(p, n) : num_zh(p, n, 0);
+	return is_alpha(*p) ? num_en(p, n) : ex_num_zh(p, n, 0);
 }
 
 /* Words between the two ends of a range; "and" only after "between". */
@@ -626,13 +606,13 @@ static const char other_units[] =
  * a plain one (2024年, 500%), 0 otherwise: 五万分期 stays money. */
 static int money_near(const char *s, const char *p, const struct num *n)
 {
-	const char *q = skip_sp(n->end);
+	const char *q = ex_skip_sp(n->end);
 
 	while (p > s && p[-1] == ' ')
 		--p;
-	if (prev_in(s, p, "$¥￥") || match(money_words, q))
+	if (ex_prev_in(s, p, "$¥￥") || ex_match(money_words, q))
 		return 1;
-	return n->mult < 1000 && match(other_units, q) ? -1 : 0;
+	return n->mult < 1000 && ex_match(other_units, q) ? -1 : 0;
 }
 
 /* A lone 一 or 十 in a set phrase: 一下, 一定, 十分, 统一, 万一. */
@@ -640,17 +620,17 @@ static int idiom(const char *s, const char *p, const char *end)
 {
 	if (end - p != 3)
 		return 0;
-	if (lit(p, "十"))
-		return lit(end, "分") && !lit(end, "分钟");
-	return lit(p, "一") &&
-	       (match("下|些|直|定|般|起|样|会|旦|切|致|边|点|次|共", end) ||
-		prev_in(s, p, "统唯万同"));
+	if (ex_lit(p, "十"))
+		return ex_lit(end, "分") && !ex_lit(end, "分钟");
+	return ex_lit(p, "一") &&
+	       (ex_match("下|些|直|定|般|起|样|会|旦|切|致|边|点|次|共", end) ||
+		ex_prev_in(s, p, "统唯万同"));
 }
 
 /*
  * The number at p as a caller means it: a range gives its lower bound, or
  * nothing when that is vague (几万到十万), an idiom is none, and n->money
- * tells a currency from other units. Returns like num_zh(); n->end is set
+ * tells a currency from other units. Returns like ex_num_zh(); n->end is set
  * unless it returns 0.
  */
 static int num_at(const char *s, const char *p, struct num *n)
@@ -663,13 +643,13 @@ static int num_at(const char *s, const char *p, struct num *n)
 
 	if (!r)
 		return 0;
-	q = skip_sp(n->end);
-	l = match(range_words, q);
+	q = ex_skip_sp(n->end);
+	l = ex_match(range_words, q);
 	if (!l && prev_word(s, p, "between"))
-		l = match("and", q);
+		l = ex_match("and", q);
 	if (r < 0) {
 		/* 几万到十万 has no lower bound to give */
-		if (n->vague && l && num_one(skip_sp(q + l), &m))
+		if (n->vague && l && num_one(ex_skip_sp(q + l), &m))
 			n->end = m.end;
 		return -1;
 	}
@@ -678,7 +658,7 @@ static int num_at(const char *s, const char *p, struct num *n)
 	/* 两到三万, "ten to twenty thousand", "between five and ten
 	 * thousand": the first number borrows the second one's largest
 	 * multiplier that keeps it below (一到两百万 is 一百万 up) */
-	if (l && num_one(skip_sp(q + l), &m) > 0) {
+	if (l && num_one(ex_skip_sp(q + l), &m) > 0) {
 		lead = n->v < m.lead2 ? m.lead2 : m.lead;
 		mult = n->v < m.lead2 ? m.mult2 : m.mult;
 		if (n->v < lead && n->mult < mult &&
@@ -707,7 +687,7 @@ static int get_number(const char *s, int amount, char *out)
 			snprintf(out, OUTSZ, "%" PRId64, n.v / MILLI);
 			return 0;
 		}
-		p = r && n.end > p ? n.end : skip_token(p);
+		p = r && n.end > p ? n.end : ex_skip_token(p);
 	}
 	return ENOENT;
 }
@@ -742,8 +722,8 @@ static int get_yesno(const char *s, char *out)
 	char w[24];
 
 	while (*p) {
-		ly = match(yes_words, p), ln = match(no_words, p);
-		lx = match(neither_words, p);
+		ly = ex_match(yes_words, p), ln = ex_match(no_words, p);
+		lx = ex_match(neither_words, p);
 		if (lx && lx >= ly && lx >= ln) {
 			p += lx;
 		} else if (ly || ln) {
@@ -751,303 +731,15 @@ static int get_yesno(const char *s, char *out)
 			p += ln > ly ? ln : ly;
 		} else {
 			/* don't, can't, isn't ... */
-			en_word(p, w, sizeof(w), &apos);
+			ex_en_word(p, w, sizeof(w), &apos);
 			l = strlen(w);
 			no |= apos && l > 2 && !strcmp(w + l - 2, "nt");
-			p = skip_token(p);
+			p = ex_skip_token(p);
 		}
 	}
 	if (!yes && !no)
 		return ENOENT;
 	strcpy(out, no ? "no" : "yes");
-	return 0;
-}
-
-/* ---- callback time ---------------------------------------------------- */
-
-/*
- * The value is "[next ]<day>", "[after |before ]<time>", both joined by a
- * space, or "any" alone: "next monday 15:00", "tomorrow after 18:00",
- * "before 12:00". Day and time are each the first one heard; the
- * qualifiers are there because an operator must not lose them: 下周一 is
- * not this week's Monday, and "after 6" is not "at 6".
- */
-enum {
-	D_TODAY = 1, D_TOMORROW, D_AFTER, D_MON, D_SUN = D_MON + 6,
-	D_NEXT_WEEK, D_WEEKEND,
-};
-enum { P_MORNING = 1, P_NOON, P_AFTERNOON, P_EVENING };
-enum { Q_AFTER = 1, Q_BEFORE };
-#define DP(d, p) ((d) | (p) << 4)
-#define F_NEXT   (1 << 8) /* the one of next week: 下周一, "next monday" */
-#define F_ANY    (1 << 9) /* any time will do: 随时, "any time" */
-#define DAY(v)   ((v) & 15)
-#define PART(v)  ((v) >> 4 & 7)
-#define WEEKDAY(d) (((d) >= D_MON && (d) <= D_SUN) || (d) == D_WEEKEND)
-
-static const char *const day_names[] = {
-	"", "today", "tomorrow", "day_after_tomorrow", "monday", "tuesday",
-	"wednesday", "thursday", "friday", "saturday", "sunday", "next_week",
-	"weekend",
-};
-static const char *const part_names[] = {
-	"", "morning", "noon", "afternoon", "evening",
-};
-static const char *const qual_names[] = {"", "after ", "before "};
-
-/* Day and part of day words; 0 swallows a look-alike (大后天 is not 后天,
- * 晚点 is "later", not the evening, 改天 is no day at all). */
-static const struct {
-	const char *list;
-	int val;
-} time_words[] = {
-	{"今天|今日|今儿|today", D_TODAY},
-	{"今早|this morning", DP(D_TODAY, P_MORNING)},
-	{"this afternoon", DP(D_TODAY, P_AFTERNOON)},
-	{"今晚|tonight|this evening", DP(D_TODAY, P_EVENING)},
-	{"明天|明日|明儿|tomorrow", D_TOMORROW},
-	{"明早", DP(D_TOMORROW, P_MORNING)},
-	{"明晚", DP(D_TOMORROW, P_EVENING)},
-	{"后天|day after tomorrow", D_AFTER},
-	{"monday", D_MON}, {"tuesday", D_MON + 1}, {"wednesday", D_MON + 2},
-	{"thursday", D_MON + 3}, {"friday", D_MON + 4},
-	{"saturday", D_MON + 5}, {"sunday", D_SUN},
-	{"下周|下星期|下个星期|下礼拜|下个礼拜|next week", D_NEXT_WEEK},
-	{"周末|weekend", D_WEEKEND},
-	{"上午|早上|早晨|morning", DP(0, P_MORNING)},
-	{"中午|noon|midday|lunch|lunchtime", DP(0, P_NOON)},
-	{"下午|afternoon", DP(0, P_AFTERNOON)},
-	{"傍晚|晚上|夜里|下班|下班后|下班以后|下班之后|evening|night",
-	 DP(0, P_EVENING)},
-	{"随时|任何时候|任何时间|any time|anytime|whenever", F_ANY},
-	{"大后天|晚点|早点|改天|改日", 0},
-};
-
-/* 周一, 星期天, 下周三, 这个礼拜五, 下周末: the weekday or weekend, with
- * F_NEXT after 下. */
-static const char *zh_weekday(const char *p, int *dayp)
-{
-	static const char days[] = "一二三四五六日天末";
-	size_t l, i;
-	int next = match("下个|下", p) ? F_NEXT : 0, d;
-
-	p += match("下个|下|这个|这|本", p);
-	if (!(l = match("周|星期|礼拜", p)))
-		return NULL;
-	for (p += l, i = 0; i < sizeof(days) - 1; i += 3)
-		if (!strncmp(p, days + i, 3)) {
-			d = (int)i / 3; /* 日 and 天 are sunday, 末 weekend */
-			d = d == 8 ? D_WEEKEND : D_MON + (d < 6 ? d : 6);
-			*dayp = next | d;
-			return p + 3;
-		}
-	return NULL;
-}
-
-/* The longest entry of time_words at p, its value in *valp; 0 if none. */
-static size_t day_word(const char *p, int *valp)
-{
-	size_t i, l, best = 0;
-
-	*valp = 0;
-	for (i = 0; i < NELEM(time_words); i++)
-		if ((l = match(time_words[i].list, p)) > best)
-			best = l, *valp = time_words[i].val;
-	return best;
-}
-
-/* A day word, a Chinese weekday, or "next" and a weekday: the longest, its
- * value in *valp; 0 if none. */
-static size_t time_word(const char *p, int *valp)
-{
-	size_t best = day_word(p, valp), l;
-	const char *q;
-	int d;
-
-	if ((q = zh_weekday(p, &d)) && (size_t)(q - p) > best)
-		best = (size_t)(q - p), *valp = d;
-	if ((l = match("next", p))) {
-		q = skip_sp(p + l);
-		l = day_word(q, &d);
-		if (l && WEEKDAY(d) && (size_t)(q + l - p) > best)
-			best = (size_t)(q + l - p), *valp = d | F_NEXT;
-	}
-	return best;
-}
-
-/* A Chinese qualifier after a time (三点以后, 中午之前): the end and Q_*
- * in *qp, or p and 0. 前后 is "around", 后天 a day. */
-static const char *zh_qual(const char *p, int *qp)
-{
-	const char *q = skip_sp(p);
-	size_t l;
-
-	*qp = 0;
-	if (match("前后|后天", q))
-		return p;
-	if ((l = match("以后|之后|后|过后|往后", q)))
-		*qp = Q_AFTER;
-	else if ((l = match("以前|之前|前", q)))
-		*qp = Q_BEFORE;
-	return l ? q + l : p;
-}
-
-/* A Chinese clock time: 三点, 3点半, 十点一刻, 两点零五, 9点30分. */
-static const char *zh_clock(const char *s, const char *p, int *hp, int *mp)
-{
-	struct num n, m;
-	const char *q;
-	size_t l;
-
-	if (num_zh(p, &n, 1) <= 0 || n.v > 24 * MILLI ||
-	    !(l = lit(n.end, "点")))
-		return NULL;
-	/* 晚一点, 快一点: "a bit" later, quicker */
-	if (lit(p, "一") && (match("点|儿", n.end + l) ||
-			    prev_in(s, p, "晚早快慢多少有差好大小")))
-		return NULL;
-	*hp = (int)(n.v / MILLI), *mp = 0;
-	q = n.end + l;
-	q += lit(q, "钟");
-	if ((l = match("半|一刻|三刻", q))) {
-		*mp = l == 3 ? 30 : lit(q, "一") ? 15 : 45;
-		return q + l;
-	}
-	/* 三点二十, 三点零五, 三点五分; a bare 三点五 is too unsure */
-	l = lit(q, "零");
-	if (num_zh(q + l, &m, 1) > 0 && m.v < 60 * MILLI &&
-	    (l || m.v >= 10 * MILLI || lit(m.end, "分"))) {
-		*mp = (int)(m.v / MILLI);
-		q = m.end + lit(m.end, "分");
-	}
-	return q;
-}
-
-/*
- * A clock time at p: Chinese, "10:30", "3pm", "10 am", "3 o'clock", or a
- * bare hour ("3", "three") after a word like "at" (prep). *ap is 1 for am,
- * 2 for pm. Returns the end, NULL if there is none.
- */
-static const char *clock_at(const char *s, const char *p, int prep,
-			    int *hp, int *mp, int *ap)
-{
-	const char *q = p, *r;
-	char w[16];
-	size_t l;
-	int h = 0, n = 0;
-
-	*ap = 0;
-	if ((r = zh_clock(s, p, hp, mp)))
-		return r;
-	if (is_alpha(*p)) {
-		q += en_word(p, w, sizeof(w), NULL);
-		if ((h = en_num(w)) < 1 || h > 12)
-			return NULL;
-	} else {
-		for (; is_digit(*q) && n < 3; q++, n++)
-			h = h * 10 + (*q - '0');
-		if (!n || n > 2)
-			return NULL;
-	}
-	*hp = h, *mp = 0;
-	l = n ? match(":|：", q) : 0;
-	if (l && is_digit(q[l]) && is_digit(q[l + 1]) && !is_digit(q[l + 2])) {
-		*mp = (q[l] - '0') * 10 + (q[l + 1] - '0');
-		q += l + 2;
-		prep = 1; /* 10:30 is a time by itself */
-	}
-	/* am, pm, a.m., p.m., o'clock */
-	r = skip_sp(q);
-	l = en_word(r, w, sizeof(w), NULL);
-	if (l == 1 && (*w == 'a' || *w == 'p') && r[1] == '.' &&
-	    (r[2] | 0x20) == 'm')
-		*ap = *w == 'a' ? 1 : 2, l = r[3] == '.' ? 4 : 3;
-	else if (!strcmp(w, "am") || !strcmp(w, "pm"))
-		*ap = *w == 'a' ? 1 : 2;
-	else if (strcmp(w, "oclock"))
-		return prep ? q : NULL;
-	return r + l;
-}
-
-/*
- * Day, part of day and clock time anywhere in the utterance. The first of
- * each counts, but "next week" and a weekday make one day, in either order
- * ("monday next week"). An English qualifier comes just before the time
- * (after 6 pm, before the evening), a Chinese one just after (三点以后);
- * qual is the English one pending, which "the" and "about" keep.
- */
-static int get_time(const char *s, char *out)
-{
-	int day = 0, next = 0, part = 0, pq = 0, h = -1, m = 0, ap = 0;
-	int cq = 0, any = 0, prep = 0, qual = 0, d, hh, mm, a, zq;
-	const char *p = s, *q;
-	char tm[24];
-	size_t l;
-
-	while (*p) {
-		if (is_space(*p)) {
-			++p;
-			continue;
-		}
-		if ((l = time_word(p, &d))) {
-			q = p + l;
-			if (DAY(d) && !day)
-				day = DAY(d), next = !!(d & F_NEXT);
-			else if (day == D_NEXT_WEEK && WEEKDAY(DAY(d)))
-				day = DAY(d), next = 1;
-			else if (DAY(d) == D_NEXT_WEEK && WEEKDAY(day))
-				next = 1;
-			if (PART(d)) {
-				q = zh_qual(q, &zq);
-				if (!part)
-					part = PART(d), pq = qual ? qual : zq;
-			}
-			any |= d & F_ANY;
-		} else if ((q = clock_at(s, p, prep, &hh, &mm, &a))) {
-			q = zh_qual(q, &zq);
-			if (h < 0 && hh <= 24 && mm < 60) {
-				h = hh % 24, m = mm, ap = a;
-				cq = qual ? qual : zq;
-			}
-		} else {
-			q = skip_token(p);
-			prep = is_alpha(*p) && match("at|after|around|about|"
-						     "before|by|until|till|"
-						     "from", p);
-			if (match("after", p))
-				qual = Q_AFTER;
-			else if (match("before|by", p))
-				qual = Q_BEFORE;
-			else if (!match("the|around|about", p))
-				qual = 0;
-			p = q;
-			continue;
-		}
-		prep = qual = 0;
-		p = q;
-	}
-	if (h >= 0) {
-		/* pm, 下午 or 晚上 move the hour; with none, nobody means
-		 * 3 a.m., so 1 to 6 is taken as the afternoon */
-		if (ap == 2 || (!ap && (part == P_AFTERNOON ||
-					part == P_EVENING)))
-			h += h < 12 ? 12 : 0;
-		if ((ap == 1 || (!ap && part == P_EVENING)) && h == 12)
-			h = 0;
-		else if (!ap && (!part || part == P_NOON) && h >= 1 && h <= 6)
-			h += 12;
-		snprintf(tm, sizeof(tm), "%s%02d:%02d", qual_names[cq], h, m);
-	} else if (part) {
-		/* a bound on noon is one on the clock: "before 12:00" */
-		snprintf(tm, sizeof(tm), "%s%s", qual_names[pq],
-			 pq && part == P_NOON ? "12:00" : part_names[part]);
-	} else {
-		tm[0] = '\0';
-	}
-	if (!day && !tm[0] && !any)
-		return ENOENT;
-	snprintf(out, OUTSZ, "%s%s%s%s", next ? "next " : "", day_names[day],
-		 day && tm[0] ? " " : "", day || tm[0] ? tm : "any");
 	return 0;
 }
 
@@ -1127,7 +819,7 @@ int extract_run(enum extract_kind kind, const char *text, char *buf,
 	else if (kind == EXTRACT_YESNO)
 		err = get_yesno(text, out);
 	else if (kind == EXTRACT_CALLBACK_TIME)
-		err = get_time(text, out);
+		err = ex_get_time(text, out);
 	else
 		return EINVAL;
 	if (err)
