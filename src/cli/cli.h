@@ -17,6 +17,8 @@ int cmd_check(int argc, char *argv[]);
 int cmd_chat(int argc, char *argv[]);
 int cmd_intent(int argc, char *argv[]);
 int cmd_replay(int argc, char *argv[]);
+int cmd_call(int argc, char *argv[]);
+int cmd_answer(int argc, char *argv[]);
 
 /** Print s as a JSON string (with quotes). */
 void cli_json_str(FILE *f, const char *s);

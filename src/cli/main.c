@@ -50,6 +50,42 @@ static const struct cli_cmd cmds[] = {
 	 "each, ending with \"N passed, N failed\". Exits 1 on any failure.\n"
 	 "  -v, --verbose   print every conversation, not only failures\n",
 	 cmd_replay},
+	{"call",
+	 "sip:USER@HOST[:PORT] --play FILE.wav [--record OUT.wav] [OPTION]...",
+	 "place one call and play a file",
+	 "Calls the URI, plays FILE once answered and hangs up 0.5 s after\n"
+	 "it has played (or when the callee hangs up). Prints each DTMF key\n"
+	 "received as \"dtmf: D\" and, as the last line, \"outcome: OUTCOME\n"
+	 "CODE\" (answered 200, busy 486, no_answer 0, ...). Exits 0 when\n"
+	 "answered, 1 otherwise, 2 on usage errors. Logs go to stderr.\n"
+	 "  --play FILE          the prompt (WAV or any audio libsndfile "
+	 "reads)\n"
+	 "  --record OUT.wav     record the call, stereo: callee left, robot "
+	 "right\n"
+	 "  --from URI           our From URI\n"
+	 "  --listen ADDR:PORT   local SIP address (UDP and TCP; port 0: "
+	 "any)\n"
+	 "  --registrar URI      register there first (needs --user)\n"
+	 "  --user U             digest user, also for INVITE challenges\n"
+	 "  --password P         digest password\n"
+	 "  --timeout SECONDS    give up unanswered after this (default 45)\n"
+	 "  --dtmf DIGITS        send these keys once answered\n",
+	 cmd_call},
+	{"answer", "--listen ADDR:PORT --play FILE.wav [OPTION]...",
+	 "answer incoming calls with a file",
+	 "Answers every incoming call, plays FILE and hangs up 0.5 s after\n"
+	 "it (or when the caller hangs up). Prints one line per ended call:\n"
+	 "\"call CALL-ID from FROM outcome: OUTCOME CODE dtmf: KEYS\" (the\n"
+	 "caller's number masked). Runs until SIGINT/SIGTERM, exit 0.\n"
+	 "  --listen ADDR:PORT   local SIP address (UDP and TCP)\n"
+	 "  --play FILE          the prompt\n"
+	 "  --record-dir DIR     record each call to DIR/CALL-ID.wav\n"
+	 "  --max-calls N        exit after N calls (refuse more meanwhile)\n"
+	 "  --registrar URI      register there (needs --user)\n"
+	 "  --user U             digest user\n"
+	 "  --password P         digest password\n"
+	 "  --from URI           our address of record\n",
+	 cmd_answer},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

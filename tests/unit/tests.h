@@ -5,7 +5,32 @@
 	X(test_matcher)                                                    \
 	X(test_yaml_errors)                                                \
 	X(test_engine)                                                     \
-	X(test_grade_expr)
+	X(test_grade_expr)                                                 \
+	X(test_media_g711)                                                 \
+	X(test_media_resample)                                             \
+	X(test_media_prompt)                                               \
+	X(test_media_recorder)                                             \
+	X(test_media_tone)                                                 \
+	X(test_media_tone_negative)                                        \
+	X(test_media_dtmf)                                                 \
+	X(test_media_dtmf_dropout)                                         \
+	X(test_media_dtmf_negative)                                        \
+	X(test_media_stream_audio)                                         \
+	X(test_media_stream_dtmf)                                          \
+	X(test_media_stream_stop)                                          \
+	X(test_media_stream_timeout)                                       \
+	X(test_media_stream_reentry)                                       \
+	X(test_media_rfc4733_dedupe)                                       \
+	X(test_media_stream_garbage)                                       \
+	X(test_media_stream_latch)                                         \
+	X(test_media_clock)                                                \
+	X(test_media_stream_memory)                                        \
+	X(test_sip_outcome)                                                \
+	X(test_sip_sdp_offer)                                              \
+	X(test_sip_sdp_answer)                                             \
+	X(test_sip_sdp_offerer)                                            \
+	X(test_sip_sdp_garbage)                                            \
+	X(test_sip_hosts)
 
 #define X(n) int n(void);
 TEST_LIST
