@@ -3,14 +3,16 @@
  * extractors and the session, on both sample scripts.
  *
  * The input is split at newlines into utterances; a line starting with
- * '#' is a DTMF key, an empty line a silence. Each utterance is matched in
- * every node and fed to a live session.
+ * '#' is a DTMF key, an empty line a silence. Each utterance is matched,
+ * also with the regex prefilter off (the results must be the same), and
+ * fed to a live session.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
 #include "dialog/dialog.h"
+#include "dialog/dialog_priv.h"
 #include "dialog/extract.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -72,6 +74,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			int e;
 
 			dialog_match_all(scripts[k], line, &m);
+			/* the regex prefilter must never change a result */
+			{
+				struct dialog_match m2;
+
+				match_no_prefilter = true;
+				dialog_match_all(scripts[k], line, &m2);
+				match_no_prefilter = false;
+				if ((m.intent != m2.intent) ||
+				    m.score != m2.score)
+					abort();
+			}
 			dialog_match(scripts[k], NULL, line, &m);
 			for (e = EXTRACT_AMOUNT; e <= EXTRACT_TEXT; e++)
 				extract_run((enum extract_kind)e, line, val,

@@ -456,12 +456,13 @@ static void check_shadowed(const struct dialog_script *s,
 		const char *own = s->intents[ph->intent].name;
 		struct dialog_match m;
 
-		if (ph->negative)
+		if (ph->negative || ph->trigger >= 0)
 			continue;
 		for (j = 0; j < i; j++) {
 			const struct phrase *q = &s->m.phrases[j];
 
-			if (!q->negative && q->intent == ph->intent &&
+			if (!q->negative && q->trigger < 0 &&
+			    q->intent == ph->intent &&
 			    q->len == ph->len &&
 			    !memcmp(q->cp, ph->cp, q->len * sizeof(*q->cp))) {
 				CWARN(d, ph,

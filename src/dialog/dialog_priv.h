@@ -91,6 +91,7 @@ struct phrase {
 	size_t len;       /* code points */
 	int intent;
 	bool negative;    /* a negative phrase of the intent */
+	int trigger;      /* >= 0: not a phrase but a literal of regex #n */
 	unsigned line, col;
 };
 
@@ -112,6 +113,17 @@ struct matcher {
 
 int matcher_build(struct dialog_script *s, struct dialog_diags *diags);
 void matcher_free(struct matcher *m);
+
+/* ---- regex prefilter (prefilter.c) ---------------------------------------- */
+
+#define DIALOG_MAX_REGEX 1024 /* per script */
+
+/** Literals one of which every match of pattern contains (lower-case).
+ *  @return 0 with them appended to out, ENOENT when there is no useful
+ *  set (the regex must then always run) */
+int regex_literals(const char *pattern, struct strvec *out);
+/** Tests and fuzzers set this to run every regex regardless. */
+extern bool match_no_prefilter;
 
 /* ---- grading expressions (expr.c) ---------------------------------------- */
 
@@ -152,6 +164,8 @@ struct intent {
 	char *dtmf;       /* keys that count as this intent */
 	struct strvec regex_src;
 	void **regex;     /* pcre2_code * */
+	int *regex_id;    /* script-wide number of each regex */
+	bool *filtered;   /* the regex runs only when a literal triggered */
 	size_t nregex;
 	size_t nphrases;  /* positive phrases */
 	unsigned line, col;

@@ -23,6 +23,8 @@
 #include "dialog/dialog.h"
 #include "dialog/dialog_priv.h"
 
+bool match_no_prefilter; /* tests: run every regex, to compare */
+
 struct acedge {
 	uint64_t key; /* state << 32 | code point; 0 = empty slot */
 	int32_t to;
@@ -438,7 +440,7 @@ static bool boundary_ok(const struct normtext *nt, uint32_t s, uint32_t e)
 }
 
 static size_t find_hits(const struct matcher *m, const struct normtext *nt,
-			struct hit *hits)
+			struct hit *hits, uint8_t *triggered)
 {
 	size_t nh = 0, i;
 	int32_t st = 0;
@@ -465,6 +467,10 @@ static size_t find_hits(const struct matcher *m, const struct normtext *nt,
 					&m->phrases[m->outlist[o]];
 				uint32_t s = (uint32_t)(i + 1 - ph->len);
 
+				if (ph->trigger >= 0) {
+					triggered[ph->trigger] = 1;
+					continue;
+				}
 				if (!boundary_ok(nt, s, (uint32_t)i + 1))
 					continue;
 				if (nh == MAX_HITS)
@@ -625,6 +631,7 @@ void match_scores(const struct dialog_script *s, const char *text,
 	uint32_t pc[MATCH_MAXLEN + 1], pf[MATCH_MAXLEN + 1];
 	size_t nh, i, k, ni = s->nintents;
 	pcre2_match_data *md;
+	uint8_t triggered[DIALOG_MAX_REGEX];
 	double content;
 
 	norm_text(&nt, text);
@@ -634,7 +641,8 @@ void match_scores(const struct dialog_script *s, const char *text,
 		r->end[i] = 0;
 	}
 
-	nh = find_hits(&s->m, &nt, hits);
+	memset(triggered, 0, s->nregex);
+	nh = find_hits(&s->m, &nt, hits, triggered);
 	apply_vetoes(s, &nt, hits, nh);
 
 	/* regexes add hits of their own; the match data is per thread and
@@ -647,6 +655,10 @@ void match_scores(const struct dialog_script *s, const char *text,
 			PCRE2_SIZE *ov;
 			int rc;
 
+			/* none of the literals it needs is there */
+			if (in->filtered[k] && !triggered[in->regex_id[k]] &&
+			    !match_no_prefilter)
+				continue;
 			rc = pcre2_match(in->regex[k], (PCRE2_SPTR)nt.utf8,
 					 nt.u8_len, 0, 0, md, NULL);
 			/* rc 0: matched, ovector too small for the groups */
@@ -825,7 +837,7 @@ void dialog_phrases_apply(const struct dialog_script *s, dialog_phrase_h *fn,
 	for (i = 0; i < s->m.nphrases; i++) {
 		const struct phrase *ph = &s->m.phrases[i];
 
-		if (!ph->negative)
+		if (!ph->negative && ph->trigger < 0)
 			fn(s->intents[ph->intent].name, ph->text, arg);
 	}
 }

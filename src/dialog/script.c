@@ -151,6 +151,8 @@ static void script_destructor(void *arg)
 		for (k = 0; k < in->nregex; k++)
 			pcre2_code_free(in->regex[k]);
 		free(in->regex);
+		free(in->regex_id);
+		free(in->filtered);
 		strvec_reset(&in->regex_src);
 	}
 	free(s->intents);
@@ -559,36 +561,50 @@ static void parse_prompts(struct loader *ld, const struct ynode *ps)
 	}
 }
 
+static int add_phrase_text(struct loader *ld, const char *text,
+			   const struct ynode *y, int intent, bool negative,
+			   int trigger);
+
 static int add_phrase(struct loader *ld, const struct ynode *y, int intent,
 		      bool negative)
+{
+	if (!want(ld, y, YNODE_SCALAR, "a phrase"))
+		return EINVAL;
+	return add_phrase_text(ld, y->str, y, intent, negative, -1);
+}
+
+static int add_phrase_text(struct loader *ld, const char *text,
+			   const struct ynode *y, int intent, bool negative,
+			   int trigger)
 {
 	struct matcher *m = &ld->s->m;
 	struct phrase *ph, *v;
 
-	if (!want(ld, y, YNODE_SCALAR, "a phrase"))
-		return EINVAL;
 	v = realloc(m->phrases, (m->nphrases + 1) * sizeof(*v));
 	if (!v)
 		return ENOMEM;
 	m->phrases = v;
 	ph = &m->phrases[m->nphrases];
 	memset(ph, 0, sizeof(*ph));
-	ph->cp = norm_phrase(y->str, &ph->len);
-	ph->text = dstrdup(y->str);
+	ph->cp = norm_phrase(text, &ph->len);
+	ph->text = dstrdup(text);
 	if (!ph->cp || !ph->text) {
 		free(ph->cp);
 		free(ph->text);
 		return ENOMEM;
 	}
 	if (!ph->len) {
-		diag_err(ld->d, y, "phrase '%s' has no letters or characters",
-			 y->str);
+		if (trigger < 0)
+			diag_err(ld->d, y,
+				 "phrase '%s' has no letters or characters",
+				 text);
 		free(ph->cp);
 		free(ph->text);
 		return EINVAL;
 	}
 	ph->intent = intent;
 	ph->negative = negative;
+	ph->trigger = trigger;
 	ph->line = y->line;
 	ph->col = y->col;
 	++m->nphrases;
@@ -615,6 +631,30 @@ static void parse_phrase_list(struct loader *ld, const struct ynode *y,
 	}
 }
 
+/*
+ * Add the literals a regex needs as triggers in the automaton (see
+ * prefilter.c). Returns true when the regex may be skipped unless one of
+ * them is found.
+ */
+static bool add_triggers(struct loader *ld, const struct ynode *r,
+			 int intent, int id)
+{
+	struct strvec lits = {0};
+	size_t i;
+	bool ok = true;
+
+	if (regex_literals(r->str, &lits)) {
+		strvec_reset(&lits);
+		return false;
+	}
+	for (i = 0; i < lits.n && ok; i++)
+		ok = !add_phrase_text(ld, lits.v[i], r, intent, false, id);
+	strvec_reset(&lits);
+	/* a literal that normalizes to nothing would never trigger: then
+	 * the regex has to run always (its triggers stay, harmless) */
+	return ok;
+}
+
 static void parse_regexes(struct loader *ld, const struct ynode *y,
 			  struct intent *in)
 {
@@ -626,7 +666,9 @@ static void parse_regexes(struct loader *ld, const struct ynode *y,
 	if (y->type != YNODE_SEQ && !want(ld, y, YNODE_SCALAR, "regex"))
 		return;
 	in->regex = calloc(n, sizeof(void *));
-	if (!in->regex)
+	in->regex_id = calloc(n, sizeof(int));
+	in->filtered = calloc(n, sizeof(bool));
+	if (!in->regex || !in->regex_id || !in->filtered)
 		return;
 	for (i = 0; i < n; i++) {
 		const struct ynode *r = y->type == YNODE_SEQ ? y->items[i] : y;
@@ -647,8 +689,18 @@ static void parse_regexes(struct loader *ld, const struct ynode *y,
 				 r->str, (size_t)off, (char *)msg);
 			continue;
 		}
+		if (ld->s->nregex >= DIALOG_MAX_REGEX) {
+			diag_err(ld->d, r, "too many regexes (at most %d)",
+				 DIALOG_MAX_REGEX);
+			pcre2_code_free(re);
+			continue;
+		}
 		/* JIT when the platform has it: regexes run per utterance */
 		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+		in->regex_id[in->nregex] = (int)ld->s->nregex;
+		in->filtered[in->nregex] =
+			add_triggers(ld, r, (int)(in - ld->s->intents),
+				     (int)ld->s->nregex);
 		in->regex[in->nregex++] = re;
 		strvec_push(&in->regex_src, r->str);
 		++ld->s->nregex;
@@ -1209,7 +1261,8 @@ static int compute_nodes(struct dialog_script *s)
 		for (k = 0; k < s->m.nphrases; k++) {
 			const struct phrase *ph = &s->m.phrases[k];
 
-			if (!ph->negative && idxvec_has(&n->heard, ph->intent))
+			if (!ph->negative && ph->trigger < 0 &&
+			    idxvec_has(&n->heard, ph->intent))
 				n->gphrases[np++] = ph->text;
 		}
 		n->grammar.node = n->name;

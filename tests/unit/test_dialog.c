@@ -9,6 +9,7 @@
 #include <re.h>
 #include "core/utf8.h"
 #include "dialog/dialog.h"
+#include "dialog/dialog_priv.h"
 #include "test.h"
 #include "tests.h"
 
@@ -550,5 +551,91 @@ int test_grade_expr(void)
 				"needs a list"));
 	TEST_ERR(expect_variant("when: turns == 0", "when: turns ==", 0,
 				"ends too early"));
+	return 0;
+}
+
+static int lits_are(const char *pattern, const char *want)
+{
+	struct strvec sv = {0};
+	char got[512] = "";
+	size_t i;
+	int err = regex_literals(pattern, &sv);
+
+	for (i = 0; i < sv.n; i++) {
+		strncat(got, sv.v[i], sizeof(got) - strlen(got) - 2);
+		strcat(got, "|");
+	}
+	strvec_reset(&sv);
+	if (!want && err == ENOENT)
+		return 0;
+	if (!want)
+		TEST_FAIL("'%s': expected no literals, got %s", pattern, got);
+	if (err)
+		TEST_FAIL("'%s': no literals (%d), expected %s", pattern, err,
+			  want);
+	ASSERT_STREQ(want, got);
+	return 0;
+}
+
+int test_prefilter(void)
+{
+	struct dialog_script *s = NULL;
+	struct dialog_diags d = {0};
+	static const char *const files[] = {"loan-en", "loan-zh"};
+	const char *src = getenv("CALLBOT_SRCDIR");
+	size_t f;
+
+	TEST_ERR(lits_are("\\b(i|we) (don'?t|do not|never) borrow\\b",
+			  " borrow|"));
+	TEST_ERR(lits_are("\\b(i|we) (don'?t|do not|never)", "don|do not|"
+			  "never|"));
+	TEST_ERR(lits_are("colou?r me", "colo|"));
+	TEST_ERR(lits_are("^y(e|ea|u)(s|p|ah|h)*$", NULL));
+	TEST_ERR(lits_are("(别|不要)(再|老)?(打|拨)", "别|不要|"));
+	TEST_ERR(lits_are("a|bc", NULL));
+	TEST_ERR(lits_are("(?i)hello", NULL));
+	TEST_ERR(lits_are("HELLO+ you", "hello|"));
+	TEST_ERR(lits_are("ho (much|many)(?! time) is", "much|many|"));
+	TEST_ERR(lits_are("[abc]+xyz\\d", "xyz|"));
+
+	/* on both sample scripts, the prefilter never changes a result */
+	for (f = 0; src && f < 2; f++) {
+		char path[1024], line[4096];
+		FILE *fp;
+		unsigned n = 0;
+
+		snprintf(path, sizeof(path), "%s/scripts/%s.yaml", src,
+			 files[f]);
+		if (dialog_script_load(&s, path, &d))
+			TEST_FAIL("cannot load %s", path);
+		snprintf(path, sizeof(path), "%s/tests/paraphrase/%s.tsv", src,
+			 files[f]);
+		fp = fopen(path, "r");
+		if (!fp)
+			TEST_FAIL("cannot open %s", path);
+		while (fgets(line, sizeof(line), fp)) {
+			char *t = strchr(line, '\t');
+			struct dialog_match a, b;
+
+			if (!t)
+				continue;
+			t[strcspn(t, "\r\n")] = '\0';
+			dialog_match_all(s, t + 1, &a);
+			match_no_prefilter = true;
+			dialog_match_all(s, t + 1, &b);
+			match_no_prefilter = false;
+			if (a.intent != b.intent || a.score != b.score)
+				TEST_FAIL("%s: '%s' is %s with the prefilter, "
+					  "%s without",
+					  files[f], t + 1,
+					  a.intent ? a.intent : "none",
+					  b.intent ? b.intent : "none");
+			++n;
+		}
+		fclose(fp);
+		ASSERT_TRUE(n > 100);
+		s = mem_deref(s);
+		dialog_diags_reset(&d);
+	}
 	return 0;
 }

@@ -6,6 +6,7 @@
 	X(test_yaml_errors)                                                \
 	X(test_engine)                                                     \
 	X(test_grade_expr)                                                 \
+	X(test_prefilter)                                                  \
 	X(test_media_g711)                                                 \
 	X(test_media_resample)                                             \
 	X(test_media_prompt)                                               \
