@@ -312,6 +312,7 @@ static void incoming_h(struct ua_call *uc, const char *from, const char *to,
 	struct acall *ac;
 	char masked[256];
 	char *path = NULL;
+	size_t i;
 	int err;
 
 	(void)to;
@@ -329,7 +330,15 @@ static void incoming_h(struct ua_call *uc, const char *from, const char *to,
 	ac->a = a;
 	tmr_init(&ac->tmr_hang);
 	tmr_init(&ac->tmr_guard);
-	err = str_dup(&ac->from, log_mask(from, masked, sizeof(masked)));
+	/* one line per call on stdout: no control bytes from the wire */
+	log_mask(from, masked, sizeof(masked));
+	for (i = 0; masked[i]; i++) {
+		unsigned char ch = (unsigned char)masked[i];
+
+		if (ch <= 0x20 || ch >= 0x7f)
+			masked[i] = '_';
+	}
+	err = str_dup(&ac->from, masked);
 	if (err) {
 		(void)ua_call_reject(uc, 500, "Server Internal Error");
 		mem_deref(ac);

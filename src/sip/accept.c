@@ -16,6 +16,16 @@
 #include "sip/ua.h"
 #include "sip/ua_priv.h"
 
+/* A Call-ID is printable ASCII without spaces (RFC 3261 "word"); it goes
+ * into log lines and stdout, so anything else becomes '_'. */
+static void id_clean(char *s)
+{
+	for (; *s; s++) {
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+			*s = '_';
+	}
+}
+
 static void drop(struct ua_call *c)
 {
 	memset(&c->h, 0, sizeof(c->h));
@@ -28,16 +38,26 @@ void ua_conn_h(const struct sip_msg *msg, void *arg)
 {
 	struct ua *ua = arg;
 	struct ua_call *c = NULL;
-	char callid[128] = "";
+	char callid[256] = "";
 	char masked[256];
 	struct sa probe;
 	size_t n;
 	int err;
 
+	/* libre 1.1.0 lets requests without these through */
+	if (!pl_isset(&msg->callid) || !pl_isset(&msg->from.auri) ||
+	    !pl_isset(&msg->to.auri)) {
+		log_msg(LOG_WARN, "ua", "INVITE without Call-ID, From or To: "
+					"400");
+		(void)sip_reply(ua->sip, msg, 400, "Bad Request");
+		return;
+	}
+
 	n = msg->callid.l < sizeof(callid) ? msg->callid.l
 					   : sizeof(callid) - 1;
 	memcpy(callid, msg->callid.p, n);
 	callid[n] = '\0';
+	id_clean(callid);
 
 	if (ua->closing) {
 		(void)sip_treply(NULL, ua->sip, msg, 503,
@@ -46,9 +66,14 @@ void ua_conn_h(const struct sip_msg *msg, void *arg)
 	}
 
 	if (mbuf_get_left(msg->mb) && !ua_msg_is_sdp(msg)) {
-		log_msg(LOG_WARN, callid, "INVITE body is %.*s/%.*s: 415",
-			(int)msg->ctyp.type.l, msg->ctyp.type.p,
-			(int)msg->ctyp.subtype.l, msg->ctyp.subtype.p);
+		char ct[64] = "";
+
+		if (pl_isset(&msg->ctyp.type))
+			(void)re_snprintf(ct, sizeof(ct), "%r/%r",
+					  &msg->ctyp.type, &msg->ctyp.subtype);
+		id_clean(ct);
+		log_msg(LOG_WARN, callid, "INVITE body of type \"%s\": 415",
+			ct);
 		(void)sip_treplyf(NULL, NULL, ua->sip, msg, false, 415,
 				  "Unsupported Media Type",
 				  "Accept: application/sdp\r\n"
@@ -83,7 +108,7 @@ void ua_conn_h(const struct sip_msg *msg, void *arg)
 		c->offer_in_invite = true;
 	}
 
-	err = pl_strdup(&c->id, &msg->callid);
+	err = str_dup(&c->id, callid);
 	err |= pl_strdup(&c->peer, &msg->from.auri);
 	err |= pl_strdup(&c->local, &msg->to.auri);
 	if (err)
@@ -98,8 +123,9 @@ void ua_conn_h(const struct sip_msg *msg, void *arg)
 		goto fail;
 
 	ua_call_setup_start(c);
-	log_msg(LOG_INFO, c->id, "incoming call from %s",
-		log_mask(c->peer, masked, sizeof(masked)));
+	log_mask(c->peer, masked, sizeof(masked));
+	id_clean(masked);
+	log_msg(LOG_INFO, c->id, "incoming call from %s", masked);
 
 	if (!ua->inh) {
 		ua_call_hangup(c);
@@ -109,10 +135,17 @@ void ua_conn_h(const struct sip_msg *msg, void *arg)
 	return;
 
 fail:
-	log_msg(LOG_ERROR, callid, "cannot take the call: %s", strerror(err));
-	if (!c || !c->sess)
-		(void)sip_treply(NULL, ua->sip, msg, 500,
-				 "Server Internal Error");
+	/* EBADMSG: libre found the INVITE unfit for a dialog (no Contact) */
+	log_msg(err == EBADMSG ? LOG_WARN : LOG_ERROR, callid,
+		"cannot take the call: %s", strerror(err));
+	if (!c || !c->sess) {
+		if (err == EBADMSG)
+			(void)sip_treply(NULL, ua->sip, msg, 400,
+					 "Bad Request");
+		else
+			(void)sip_treply(NULL, ua->sip, msg, 500,
+					 "Server Internal Error");
+	}
 	if (c)
 		drop(c);
 }

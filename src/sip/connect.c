@@ -43,8 +43,9 @@ static void progr_h(const struct sip_msg *msg, void *arg)
 	}
 
 	log_msg(msg->scode == 100 ? LOG_DEBUG : LOG_INFO, c->id,
-		"%u %.*s%s", msg->scode, (int)msg->reason.l, msg->reason.p,
-		mp ? " (early media)" : "");
+		"%u %.*s%s", msg->scode,
+		msg->reason.p ? (int)msg->reason.l : 0,
+		msg->reason.p ? msg->reason.p : "", mp ? " (early media)" : "");
 
 	if (c->h.progress)
 		c->h.progress(c, msg->scode, mp, c->arg);
