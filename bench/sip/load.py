@@ -11,7 +11,10 @@ a long prompt), callers from tests/sip/scenarios/uac-load.xml:
          as the peer measured in the same run, the same load against a
          SIPp callee (uas-load.xml), whose CPU the robot's is compared to.
   held   1000 calls set up at 100 calls/s and held for 60 s together.
-  out    outbound 100 calls/s to a SIPp callee: not run, see below.
+  out    outbound 100 calls/s x 3000 calls, 5 s each, to a SIPp callee
+         (uas-load.xml), placed by bench-call-load (bench/call_load.c:
+         the ua/call/media code of `callbot call`, many calls in one
+         process), which prints its own figures.
 
 Figures: failed calls (SIPp's count, and callbot's own outcome lines),
 CPU of the callbot process in % of one core (utime+stime from
@@ -393,13 +396,32 @@ class Run:
             print("  no memory figures (the robot was gone)")
 
     def outbound(self):
-        print("out: outbound 100 calls/s to a SIPp callee: not run. "
-              "`callbot call` places one\n  call per process; this part "
-              "needs a many-call mode (the dialer, or e.g. `callbot\n  "
-              "call --count N --rate R`). The callee side is ready: "
-              "sipp -sf\n  tests/sip/scenarios/uas-load.xml -mp 40000, "
-              "and the figures would be read\n  as above.", flush=True)
-
+        n = 300 if self.quick else 3000
+        print("out: outbound 100 calls/s x %d calls, 5 s each, to a SIPp "
+              "callee (G.711 both ways)" % n, flush=True)
+        load = os.path.join(os.path.dirname(self.callbot), "bench-call-load")
+        if not os.access(load, os.X_OK):
+            print("  skipped: %s not built" % load)
+            return
+        port = free_port(25600)
+        uas = self.spawn("out-uas", [
+            "sipp", "-sf", os.path.join(self.scn, "uas-load.xml"),
+            "-i", "127.0.0.1", "-mi", "127.0.0.1", "-p", str(port),
+            "-mp", "40000", "-m", str(n), "-nostdin", "-timeout", "150",
+            "-trace_stat", "-stf", "out-uas.csv", "-fd", "1"])
+        if not self.wait_listen(port):
+            print("  skipped: the SIPp callee did not start")
+            return
+        r = subprocess.run([load, "sip:load@127.0.0.1:%d" % port,
+                            "prompt.wav", "--calls", str(n), "--rate",
+                            "100", "--hold", "5"],
+                           cwd=self.tmp, capture_output=True, text=True,
+                           timeout=240)
+        for ln in r.stdout.splitlines():
+            print("  " + ln.strip(), flush=True)
+        if r.returncode not in (0, 1):
+            print("  bench-call-load failed: " + r.stderr[-300:])
+        self.stop(uas)
 
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
