@@ -3,6 +3,7 @@
  * subcommand. Each returns the process exit code (0 ok, 1 failure found,
  * 2 usage error).
  */
+#include <stdbool.h>
 #include <stdio.h>
 
 struct cli_cmd {
@@ -28,3 +29,11 @@ struct dialog_script *cli_load_script(const char *path);
 
 /** Print usage of one command to f. */
 void cli_usage(FILE *f, const char *name);
+
+/** "--name VALUE" or "--name=VALUE": true when argv[*i] is that option;
+ *  *val is its value, *bad set (with a message) when it lacks one. */
+bool cli_opt(int argc, char *argv[], int *i, const char *name,
+	     const char **val, bool *bad);
+
+/** A sip: URI with a host. */
+bool cli_sip_uri_ok(const char *s);

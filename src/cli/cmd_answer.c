@@ -69,40 +69,6 @@ static struct answer *g_answer; /* for the signal handler */
 
 /* ---- options ---------------------------------------------------------- */
 
-static bool opt(int argc, char *argv[], int *i, const char *name,
-		const char **val, bool *bad)
-{
-	size_t n = strlen(name);
-	const char *a = argv[*i];
-
-	if (strncmp(a, name, n))
-		return false;
-	if (a[n] == '=') {
-		*val = a + n + 1;
-		return true;
-	}
-	if (a[n])
-		return false;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "callbot: %s needs a value\n", name);
-		*bad = true;
-		return true;
-	}
-	*val = argv[++*i];
-	return true;
-}
-
-static bool sip_uri_ok(const char *s)
-{
-	struct uri u;
-	struct pl pl;
-
-	if (strncasecmp(s, "sip:", 4))
-		return false;
-	pl_set_str(&pl, s);
-	return !uri_decode(&u, &pl) && pl_isset(&u.host);
-}
-
 static int parse(struct opts *o, int argc, char *argv[])
 {
 	const char *max = NULL;
@@ -113,15 +79,15 @@ static int parse(struct opts *o, int argc, char *argv[])
 
 	memset(o, 0, sizeof(*o));
 	for (i = 1; i < argc && !bad; i++) {
-		if (opt(argc, argv, &i, "--listen", &o->listen, &bad) ||
-		    opt(argc, argv, &i, "--play", &o->play, &bad) ||
-		    opt(argc, argv, &i, "--record-dir", &o->record_dir,
+		if (cli_opt(argc, argv, &i, "--listen", &o->listen, &bad) ||
+		    cli_opt(argc, argv, &i, "--play", &o->play, &bad) ||
+		    cli_opt(argc, argv, &i, "--record-dir", &o->record_dir,
 			&bad) ||
-		    opt(argc, argv, &i, "--max-calls", &max, &bad) ||
-		    opt(argc, argv, &i, "--from", &o->from, &bad) ||
-		    opt(argc, argv, &i, "--registrar", &o->registrar, &bad) ||
-		    opt(argc, argv, &i, "--user", &o->user, &bad) ||
-		    opt(argc, argv, &i, "--password", &o->password, &bad))
+		    cli_opt(argc, argv, &i, "--max-calls", &max, &bad) ||
+		    cli_opt(argc, argv, &i, "--from", &o->from, &bad) ||
+		    cli_opt(argc, argv, &i, "--registrar", &o->registrar, &bad) ||
+		    cli_opt(argc, argv, &i, "--user", &o->user, &bad) ||
+		    cli_opt(argc, argv, &i, "--password", &o->password, &bad))
 			continue;
 		fprintf(stderr, "callbot answer: unexpected '%s'\n", argv[i]);
 		bad = true;
@@ -140,13 +106,13 @@ static int parse(struct opts *o, int argc, char *argv[])
 			o->listen);
 		return 2;
 	}
-	if (o->from && !sip_uri_ok(o->from)) {
+	if (o->from && !cli_sip_uri_ok(o->from)) {
 		fprintf(stderr, "callbot answer: --from: not a SIP URI: "
 				"'%s'\n",
 			o->from);
 		return 2;
 	}
-	if (o->registrar && !sip_uri_ok(o->registrar)) {
+	if (o->registrar && !cli_sip_uri_ok(o->registrar)) {
 		fprintf(stderr, "callbot answer: --registrar: not a SIP URI: "
 				"'%s'\n",
 			o->registrar);

@@ -63,41 +63,6 @@ static void finish(struct run *r, enum ua_outcome o, uint16_t code);
 
 /* ---- options ---------------------------------------------------------- */
 
-/* "--name VALUE" or "--name=VALUE"; true when argv[*i] is that option */
-static bool opt(int argc, char *argv[], int *i, const char *name,
-		const char **val, bool *bad)
-{
-	size_t n = strlen(name);
-	const char *a = argv[*i];
-
-	if (strncmp(a, name, n))
-		return false;
-	if (a[n] == '=') {
-		*val = a + n + 1;
-		return true;
-	}
-	if (a[n])
-		return false;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "callbot: %s needs a value\n", name);
-		*bad = true;
-		return true;
-	}
-	*val = argv[++*i];
-	return true;
-}
-
-static bool sip_uri_ok(const char *s)
-{
-	struct uri u;
-	struct pl pl;
-
-	if (strncasecmp(s, "sip:", 4))
-		return false;
-	pl_set_str(&pl, s);
-	return !uri_decode(&u, &pl) && pl_isset(&u.host);
-}
-
 static bool digits_ok(const char *s)
 {
 	if (!*s)
@@ -118,15 +83,15 @@ static int parse(struct opts *o, int argc, char *argv[])
 
 	memset(o, 0, sizeof(*o));
 	for (i = 1; i < argc && !bad; i++) {
-		if (opt(argc, argv, &i, "--play", &o->play, &bad) ||
-		    opt(argc, argv, &i, "--record", &o->record, &bad) ||
-		    opt(argc, argv, &i, "--from", &o->from, &bad) ||
-		    opt(argc, argv, &i, "--listen", &o->listen, &bad) ||
-		    opt(argc, argv, &i, "--registrar", &o->registrar, &bad) ||
-		    opt(argc, argv, &i, "--user", &o->user, &bad) ||
-		    opt(argc, argv, &i, "--password", &o->password, &bad) ||
-		    opt(argc, argv, &i, "--timeout", &timeout, &bad) ||
-		    opt(argc, argv, &i, "--dtmf", &o->dtmf, &bad))
+		if (cli_opt(argc, argv, &i, "--play", &o->play, &bad) ||
+		    cli_opt(argc, argv, &i, "--record", &o->record, &bad) ||
+		    cli_opt(argc, argv, &i, "--from", &o->from, &bad) ||
+		    cli_opt(argc, argv, &i, "--listen", &o->listen, &bad) ||
+		    cli_opt(argc, argv, &i, "--registrar", &o->registrar, &bad) ||
+		    cli_opt(argc, argv, &i, "--user", &o->user, &bad) ||
+		    cli_opt(argc, argv, &i, "--password", &o->password, &bad) ||
+		    cli_opt(argc, argv, &i, "--timeout", &timeout, &bad) ||
+		    cli_opt(argc, argv, &i, "--dtmf", &o->dtmf, &bad))
 			continue;
 		if (argv[i][0] == '-' || o->uri) {
 			fprintf(stderr, "callbot call: unexpected '%s'\n",
@@ -144,18 +109,18 @@ static int parse(struct opts *o, int argc, char *argv[])
 			!o->uri ? "no URI to call" : "--play FILE is needed");
 		return 2;
 	}
-	if (!sip_uri_ok(o->uri)) {
+	if (!cli_sip_uri_ok(o->uri)) {
 		fprintf(stderr, "callbot call: not a SIP URI: '%s' (use "
 				"sip:USER@HOST[:PORT])\n",
 			o->uri);
 		return 2;
 	}
-	if (o->from && !sip_uri_ok(o->from)) {
+	if (o->from && !cli_sip_uri_ok(o->from)) {
 		fprintf(stderr, "callbot call: --from: not a SIP URI: '%s'\n",
 			o->from);
 		return 2;
 	}
-	if (o->registrar && !sip_uri_ok(o->registrar)) {
+	if (o->registrar && !cli_sip_uri_ok(o->registrar)) {
 		fprintf(stderr, "callbot call: --registrar: not a SIP URI: "
 				"'%s'\n",
 			o->registrar);
