@@ -39,17 +39,6 @@ static int reg_auth_h(char **user, char **pass, const char *realm,
 	return ua_auth_h(user, pass, realm, ra->cred);
 }
 
-static void copy_reason(char *buf, size_t sz, const struct pl *pl)
-{
-	size_t n = pl && pl->p ? pl->l : 0;
-
-	if (n >= sz)
-		n = sz - 1;
-	if (n)
-		memcpy(buf, pl->p, n);
-	buf[n] = '\0';
-}
-
 /* Dropping the sipreg inside its own response handler is not safe in
  * every libre version; a timer puts it on the next loop iteration. */
 static void stop_h(void *arg)
@@ -71,7 +60,7 @@ static void resp_h(int err, const struct sip_msg *msg, void *arg)
 	log_mask(ua->registrar, reg, sizeof(reg));
 	log_mask(ua->from, aor, sizeof(aor));
 	if (msg)
-		copy_reason(reason, sizeof(reason), &msg->reason);
+		ua_pl_copy(reason, sizeof(reason), &msg->reason);
 
 	if (code == 401 || code == 407 || code == 403) {
 		ua->reg_ok = false;

@@ -131,7 +131,8 @@ bool ua_msg_is_sdp(const struct sip_msg *msg)
 	       msg_ctype_cmp(&msg->ctyp, "application", "sdp");
 }
 
-static void pl_reason(char *buf, size_t sz, const struct pl *pl)
+/* Copy a pl into a C string, cut to fit; an unset pl gives "". */
+void ua_pl_copy(char *buf, size_t sz, const struct pl *pl)
 {
 	size_t n = pl && pl->p ? pl->l : 0;
 
@@ -342,7 +343,7 @@ void ua_call_close_h(int err, const struct sip_msg *msg, void *arg)
 	}
 
 	if (msg && msg->scode >= 300) {
-		pl_reason(reason, sizeof(reason), &msg->reason);
+		ua_pl_copy(reason, sizeof(reason), &msg->reason);
 		ua_call_close(c, ua_outcome_from_code(msg->scode), msg->scode,
 			      reason);
 	}

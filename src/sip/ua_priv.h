@@ -111,6 +111,8 @@ int ua_call_offer_h(struct mbuf **descp, const struct sip_msg *msg,
 void ua_call_estab_h(const struct sip_msg *msg, void *arg);
 void ua_call_close_h(int err, const struct sip_msg *msg, void *arg);
 bool ua_msg_is_sdp(const struct sip_msg *msg);
+/** Copy a pl into buf (size sz), cut to fit; an unset pl gives "". */
+void ua_pl_copy(char *buf, size_t sz, const struct pl *pl);
 
 /* ua.c */
 int ua_auth_h(char **user, char **pass, const char *realm, void *arg);
