@@ -131,8 +131,9 @@ void cli_json_str(FILE *f, const char *s)
 			const char *q = (const char *)p;
 			uint32_t cp = u8_decode(&q, q + strlen(q));
 			char enc[4];
+			size_t n = u8_encode(cp, enc);
 
-			fwrite(enc, 1, u8_encode(cp, enc), f);
+			fwrite(enc, 1, n, f);
 			p = (const unsigned char *)q;
 			continue;
 		}

@@ -155,7 +155,7 @@ static void parse_seq(struct walk *w, struct litset *best)
 
 	while (*w->p && *w->p != '|' && *w->p != ')' && !w->bad) {
 		const char *atom = w->p;
-		char lit[8];
+		char lit[8] = {0};
 		size_t ll = 0;
 		bool zero = false;   /* zero-width: \b, ^, $, lookaround */
 		bool group = false;
