@@ -37,8 +37,10 @@ enum {
 
 static unsigned events;
 
-static void on_audio(const int16_t *pcm, size_t n, void *arg)
+static void on_audio(const int16_t *pcm, const int16_t *tx, size_t n,
+			void *arg)
 {
+	(void)tx;
 	(void)arg;
 	events += n && pcm[0] ? 1 : 0;
 }

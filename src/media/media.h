@@ -128,8 +128,11 @@ struct media_stream;
 struct media_stream_h {
 	/** 20 ms of the callee's audio after the jitter buffer (silence
 	 *  when nothing arrived), for VAD/ASR: every tick once started, so
-	 *  exactly 50 calls a second. pcm is valid during the call only. */
-	void (*audio)(const int16_t *pcm, size_t n, void *arg);
+	 *  exactly 50 calls a second. tx is the frame the robot sent on the
+	 *  same tick (silence when nothing plays), the reference an echo
+	 *  suppressor needs. Both are valid during the call only. */
+	void (*audio)(const int16_t *pcm, const int16_t *tx, size_t n,
+		      void *arg);
 	/** A DTMF digit ('0'-'9', '*', '#', 'A'-'D'), once per key press:
 	 *  RFC 4733 digits on the tick after their first packet, in-band
 	 *  ones about 40 ms into the tone. Once a peer has sent any

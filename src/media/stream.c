@@ -455,7 +455,7 @@ void media_stream_tick(struct media_stream *ms)
 
 	/* handlers last, each may drop the stream */
 	if (ms->h.audio) {
-		ms->h.audio(in, MEDIA_FRAME, ms->arg);
+		ms->h.audio(in, out, MEDIA_FRAME, ms->arg);
 		if (owner_gone(ms))
 			goto out;
 	}

@@ -428,8 +428,10 @@ struct reentry {
 	unsigned calls;
 };
 
-static void reentry_audio(const int16_t *pcm, size_t n, void *arg)
+static void reentry_audio(const int16_t *pcm, const int16_t *tx, size_t n,
+			void *arg)
 {
+	(void)tx;
 	struct reentry *r = arg;
 
 	(void)pcm;

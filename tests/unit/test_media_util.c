@@ -12,8 +12,10 @@
 #include "media/media.h"
 #include "test_media.h"
 
-static void on_audio(const int16_t *pcm, size_t n, void *arg)
+static void on_audio(const int16_t *pcm, const int16_t *tx, size_t n,
+			void *arg)
 {
+	(void)tx;
 	struct side *s = arg;
 
 	if (s->dropped)

@@ -26,12 +26,31 @@
 	X(test_media_stream_latch)                                         \
 	X(test_media_clock)                                                \
 	X(test_media_stream_memory)                                        \
+	X(test_vad_limits)                                                 \
+	X(test_vad_segment)                                                \
+	X(test_vad_speech)                                                 \
+	X(test_vad_echo)                                                   \
 	X(test_sip_outcome)                                                \
 	X(test_sip_sdp_offer)                                              \
 	X(test_sip_sdp_answer)                                             \
 	X(test_sip_sdp_offerer)                                            \
 	X(test_sip_sdp_garbage)                                            \
-	X(test_sip_hosts)
+	X(test_sip_hosts)                                                  \
+	X(test_tts_flite)                                                  \
+	X(test_tts_espeak)                                                 \
+	X(test_tts_threads)                                                \
+	X(test_tts_key)                                                    \
+	X(test_tts_wav)                                                    \
+	X(test_tts_wav_formats)                                            \
+	X(test_tts_cache_hit)                                              \
+	X(test_tts_cache_shared)                                           \
+	X(test_tts_cache_prewarm)                                          \
+	X(test_tts_cache_disk)                                             \
+	X(test_tts_cache_evict)                                            \
+	X(test_tts_cache_fail)                                             \
+	X(test_tts_cache_reentry)                                          \
+	X(test_tts_cache_engines)                                          \
+	X(test_tts_cache_recorded)
 
 #define X(n) int n(void);
 TEST_LIST
