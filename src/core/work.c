@@ -11,7 +11,8 @@
 #include "core/work.h"
 
 struct job {
-	struct le le;
+	struct le le;      /* in jobs while queued */
+	struct le le_all;  /* in all until delivered (for the destructor) */
 	work_h *work;
 	work_done_h *done;
 	void *arg;
@@ -22,6 +23,7 @@ struct work_pool {
 	pthread_mutex_t mtx;   /* protects jobs and stop */
 	pthread_cond_t cond;
 	struct list jobs;
+	struct list all;       /* every job not yet delivered */
 	bool stop;
 	unsigned pending;      /* loop thread only */
 	pthread_t *threads;
@@ -61,6 +63,9 @@ static void on_done(int id, void *data, void *arg)
 
 	(void)id;
 	--p->pending;
+	pthread_mutex_lock(&p->mtx);
+	list_unlink(&j->le_all);
+	pthread_mutex_unlock(&p->mtx);
 	if (j->done)
 		j->done(j->err, j->arg);
 	free(j);
@@ -78,8 +83,15 @@ static void pool_destructor(void *arg)
 	for (i = 0; i < p->nthreads; i++)
 		pthread_join(p->threads[i], NULL);
 	free(p->threads);
-	/* results not yet delivered are dropped with the queue */
+	/* results not yet delivered are dropped with the queue, and their
+	 * jobs freed here: their done handlers never run */
 	mem_deref(p->mq);
+	while (!list_isempty(&p->all)) {
+		struct job *j = list_ledata(list_head(&p->all));
+
+		list_unlink(&j->le_all);
+		free(j);
+	}
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->mtx);
 }
@@ -97,6 +109,7 @@ int work_pool_alloc(struct work_pool **poolp, unsigned nthreads)
 	pthread_mutex_init(&p->mtx, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	list_init(&p->jobs);
+	list_init(&p->all);
 	err = mqueue_alloc(&p->mq, on_done, p);
 	if (err)
 		goto out;
@@ -133,6 +146,7 @@ int work_submit(struct work_pool *pool, work_h *work, work_done_h *done,
 	j->arg = arg;
 	pthread_mutex_lock(&pool->mtx);
 	list_append(&pool->jobs, &j->le, j);
+	list_append(&pool->all, &j->le_all, j);
 	pthread_cond_signal(&pool->cond);
 	pthread_mutex_unlock(&pool->mtx);
 	++pool->pending;

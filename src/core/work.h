@@ -16,7 +16,8 @@ typedef void(work_done_h)(int err, void *arg);
 /**
  * Start a pool of nthreads workers. Call from the loop thread after
  * libre_init(); the pool is a mem object: mem_deref() stops the workers
- * after the queued jobs have run (their done handlers are not called).
+ * after the queued jobs have run; done handlers not yet called are then
+ * never called (drain with work_pending() first if they matter).
  */
 int work_pool_alloc(struct work_pool **poolp, unsigned nthreads);
 
