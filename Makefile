@@ -4,13 +4,15 @@
 #   make test     install deps, build (plain and ASan+UBSan), run every test
 #   make bench    run the benchmarks
 #   make fuzz     run each fuzzer longer (FUZZ_SECONDS, default 300)
+#   make models   download and verify the speech models (MODELS_DIR, default
+#                 $CALLBOT_MODELS or /usr/share/callbot/models)
 #   make format   clang-format the sources
 
 FUZZ_SECONDS ?= 300
 CI_FUZZ_SECONDS ?= 30
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build build-asan test bench fuzz format clean
+.PHONY: all deps build build-asan test bench fuzz format clean models
 
 all: build
 
@@ -39,6 +41,9 @@ fuzz: build-asan
 		n=$$(basename $$f); \
 		sh fuzz/run.sh $$f fuzz/corpus/$$n $(FUZZ_SECONDS) || exit 1; \
 	done
+
+models:
+	@scripts/get-models $(MODELS_DIR)
 
 format:
 	@clang-format -i src/*/*.[ch] tests/unit/*.[ch] bench/*.c fuzz/*.c

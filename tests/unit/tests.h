@@ -50,7 +50,17 @@
 	X(test_tts_cache_fail)                                             \
 	X(test_tts_cache_reentry)                                          \
 	X(test_tts_cache_engines)                                          \
-	X(test_tts_cache_recorded)
+	X(test_tts_cache_recorded)                                         \
+	X(test_asr_numbers)                                                \
+	X(test_asr_words)                                                  \
+	X(test_asr_grammar)                                                \
+	X(test_asr_script_grammars)                                        \
+	X(test_asr_conf)                                                   \
+	X(test_asr_resample)                                               \
+	X(test_asr_pool)                                                   \
+	X(test_asr_cache)                                                  \
+	X(test_asr_speech_en)                                              \
+	X(test_asr_speech_zh)
 
 #define X(n) int n(void);
 TEST_LIST

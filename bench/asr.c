@@ -1,0 +1,625 @@
+/**
+ * @file asr.c  bench-asr: speech-to-intent accuracy, off-topic rejection,
+ * real-time factor and memory per decoder of the recognizer, per
+ * language, model and rejection method.
+ *
+ * The utterances of tests/asr/LANG.tsv are synthesized with several
+ * voices (flite for English, espeak-ng variants for Mandarin), clean and
+ * with pink noise at 15 dB SNR, high-passed at 300 Hz and G.711
+ * round-tripped. They are recognized against the grammar of the sample
+ * script's first listening node, through the real API (worker pool,
+ * decoder pool), and the text goes through the dialog's matcher:
+ *
+ * - accuracy: in-grammar utterances accepted with the right intent
+ *   ("grammar only": right intent ignoring rejection);
+ * - rejection: off-topic utterances rejected by the recognizer ("no
+ *   intent": rejected, or text in which the matcher finds no intent);
+ * - RTF: decoding wall time / audio time on a pooled decoder (both passes
+ *   for the loop method); memory: heap and RSS growth per decoder.
+ *
+ * For the loop method the threshold is also tuned by 2-fold
+ * cross-validation split by sentence, as in SPEECH-NOTES.md. Figures
+ * only, no asserts.
+ *
+ *   bench-asr [--models DIR] [--lang en|zh] [--model M] [--reject M]
+ *             [--quick] [-v] [--threshold T] [--garbage-weight W]
+ *             [--loop-p P] [SRCDIR]
+ *
+ * --quick: two voices instead of four, no en-us model; -v: every miss
+ * and false accept, and accuracy/rejection over a range of thresholds;
+ * the last three override the engine's measured defaults (tuning).
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <re.h>
+#include "core/work.h"
+#include "dialog/dialog.h"
+#include "asr/asr.h"
+#include "../tests/unit/test_asr.h"
+
+struct audio {
+	size_t utt;     /* index in the set */
+	int voice;
+	bool noisy;
+	int16_t *pcm;
+	size_t n;
+};
+
+struct outcome {
+	bool done;
+	int err;
+	char text[256];
+	double conf;
+	double score;
+	bool rejected;
+	unsigned audio_ms;
+	unsigned decode_ms;
+	bool newdec;
+};
+
+static unsigned remaining;
+static bool verbose;
+static const char *only_reject; /* --reject: one method only */
+static const char *only_model;  /* --model: one model only */
+static const char *opt_gw, *opt_loop_p, *opt_thr; /* tuning */
+
+static void on_result(int err, const struct asr_result *r, void *arg)
+{
+	struct outcome *o = arg;
+
+	o->done = true;
+	o->err = err;
+	if (!err) {
+		snprintf(o->text, sizeof(o->text), "%s", r->text);
+		o->conf = r->confidence;
+		o->score = r->score;
+		o->rejected = r->rejected;
+		o->audio_ms = r->audio_ms;
+		o->decode_ms = r->decode_ms;
+		o->newdec = r->new_decoder;
+	}
+	if (--remaining == 0)
+		re_cancel();
+}
+
+/* ---- waiting on the loop ------------------------------------------------ */
+
+struct waiter {
+	struct tmr t;
+	struct asr *asr;
+	unsigned idle;
+	unsigned waited; /* polls with nothing pending */
+};
+
+static void poll_idle(void *arg)
+{
+	struct waiter *w = arg;
+	struct asr_stats st;
+
+	asr_stats(w->asr, &st);
+	if (!st.pending && (st.idle >= w->idle || w->waited++ > 2)) {
+		re_cancel();
+		return;
+	}
+	tmr_start(&w->t, 5, poll_idle, w);
+}
+
+static void wait_idle(struct asr *asr, unsigned idle)
+{
+	struct waiter w = {.asr = asr, .idle = idle};
+
+	tmr_init(&w.t);
+	tmr_start(&w.t, 0, poll_idle, &w);
+	re_main(NULL);
+	tmr_cancel(&w.t);
+}
+
+struct drain {
+	struct tmr t;
+	struct work_pool *pool;
+};
+
+static void poll_drain(void *arg)
+{
+	struct drain *d = arg;
+
+	if (!work_pending(d->pool)) {
+		re_cancel();
+		return;
+	}
+	tmr_start(&d->t, 5, poll_drain, d);
+}
+
+static void drain(struct work_pool *pool)
+{
+	struct drain d = {.pool = pool};
+
+	tmr_init(&d.t);
+	tmr_start(&d.t, 0, poll_drain, &d);
+	re_main(NULL);
+	tmr_cancel(&d.t);
+}
+
+/* ---- memory --------------------------------------------------------------*/
+
+static double heap_mb(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return (double)(mi.uordblks + mi.hblkhd) / 1048576.0;
+}
+
+static double rss_mb(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	long pages = 0, rss = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+		rss = 0;
+	fclose(f);
+	return (double)rss * (double)sysconf(_SC_PAGESIZE) / 1048576.0;
+}
+
+static const char *const *voices_of(const char *lang)
+{
+	return strcmp(lang, "zh") ? tasr_voices_en : tasr_voices_zh;
+}
+
+/* ---- figures ------------------------------------------------------------ */
+
+struct tally {
+	unsigned nin, gram_ok, ok, noff, rej, nointent;
+	unsigned long audio_ms, decode_ms;
+};
+
+static const char *intent_of(const struct dialog_script *s,
+			     const char *text)
+{
+	struct dialog_match m;
+
+	if (!text[0] || dialog_match(s, NULL, text, &m))
+		return NULL;
+	return m.intent;
+}
+
+static bool same(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+static void count(struct tally *t, const struct tasr_set *set,
+		  const struct dialog_script *s, const struct audio *a,
+		  const struct outcome *o, bool rejected)
+{
+	const struct tasr_utt *u = &set->v[a->utt];
+	const char *intent = o->err ? NULL : intent_of(s, o->text);
+
+	if (u->in) {
+		++t->nin;
+		t->gram_ok += same(intent, u->intent);
+		t->ok += !rejected && same(intent, u->intent);
+	}
+	else {
+		++t->noff;
+		t->rej += rejected;
+		t->nointent += rejected || !intent;
+	}
+	if (!o->err && !o->newdec) {
+		t->audio_ms += o->audio_ms;
+		t->decode_ms += o->decode_ms;
+	}
+}
+
+static double pct(unsigned a, unsigned b)
+{
+	return b ? 100.0 * a / b : 0;
+}
+
+static void print_tally(const char *name, const struct tally *t)
+{
+	printf("  %-6s %4u %7.1f%% %8.1f%%  %4u %7.1f%% %8.1f%%  %.4f\n",
+	       name, t->nin, pct(t->gram_ok, t->nin), pct(t->ok, t->nin),
+	       t->noff, pct(t->rej, t->noff), pct(t->nointent, t->noff),
+	       t->audio_ms ? (double)t->decode_ms / t->audio_ms : 0);
+}
+
+/* Decision at threshold thr for the loop method (empty text: rejected). */
+static bool rejected_at(const struct outcome *o, double thr)
+{
+	return o->err || !o->text[0] || o->score < thr;
+}
+
+/* Accuracy and rejection at fixed thresholds, clean and noisy apart. */
+static void sweep(const struct tasr_set *set, const struct dialog_script *s,
+		  const struct audio *au, const struct outcome *out,
+		  size_t na)
+{
+	double thr;
+
+	printf("  threshold   accuracy clean/noisy   rejection clean/noisy\n");
+	for (thr = -10; thr <= 2; thr += 1) {
+		struct tally t[2];
+		size_t i;
+
+		memset(t, 0, sizeof(t));
+		for (i = 0; i < na; i++)
+			count(&t[au[i].noisy], set, s, &au[i], &out[i],
+			      rejected_at(&out[i], thr));
+		printf("  %6.1f      %5.1f%% %5.1f%%          "
+		       "%5.1f%% %5.1f%%\n",
+		       thr, pct(t[0].ok, t[0].nin), pct(t[1].ok, t[1].nin),
+		       pct(t[0].rej, t[0].noff), pct(t[1].rej, t[1].noff));
+	}
+}
+
+/* 2-fold cross-validation by sentence: tune on one half, test on the
+ * other, pooled. */
+static void crossval(const struct tasr_set *set,
+		     const struct dialog_script *s, const struct audio *au,
+		     const struct outcome *out, size_t na)
+{
+	struct tally t;
+	double thr[2];
+	int f;
+
+	memset(&t, 0, sizeof(t));
+	for (f = 0; f < 2; f++) {
+		double best = -1, bthr = 0;
+		size_t i, k;
+
+		/* candidates: every score of the training half */
+		for (k = 0; k < na; k++) {
+			double cand = out[k].score, sum;
+			unsigned ok = 0, nin = 0, rej = 0, noff = 0;
+
+			if (au[k].utt % 2 == (size_t)f)
+				continue;
+			for (i = 0; i < na; i++) {
+				const struct tasr_utt *u = &set->v[au[i].utt];
+				bool r;
+
+				if (au[i].utt % 2 == (size_t)f)
+					continue;
+				r = rejected_at(&out[i], cand);
+				if (u->in) {
+					++nin;
+					ok += !r && same(intent_of(
+							    s, out[i].text),
+							u->intent);
+				}
+				else {
+					++noff;
+					rej += r;
+				}
+			}
+			sum = pct(ok, nin) + pct(rej, noff);
+			if (sum > best) {
+				best = sum;
+				bthr = cand;
+			}
+		}
+		thr[f] = bthr;
+		for (i = 0; i < na; i++) {
+			if (au[i].utt % 2 == (size_t)f)
+				count(&t, set, s, &au[i], &out[i],
+				      rejected_at(&out[i], bthr));
+		}
+	}
+	printf("  2-fold tuned thresholds %.2f / %.2f: accuracy %.1f%%, "
+	       "rejection %.1f%%\n",
+	       thr[0], thr[1], pct(t.ok, t.nin), pct(t.rej, t.noff));
+}
+
+/* ---- one configuration -------------------------------------------------- */
+
+static int bench_config(const char *models, const char *lang,
+			const char *model, const char *reject,
+			struct work_pool *pool, unsigned threads,
+			struct dialog_script *s,
+			const struct dialog_grammar *dg,
+			const struct tasr_set *set, const struct audio *au,
+			size_t na)
+{
+	struct asr_conf conf;
+	struct asr *asr = NULL;
+	struct asr_grammar *g = NULL;
+	struct asr_grammar_stats gst;
+	struct asr_stats st;
+	struct outcome *out = NULL, probe[2];
+	struct tally tc, tn, ta;
+	double h0, h1, h2, h3, r0, r1, r2, r3;
+	char idle[16];
+	uint64_t t0;
+	size_t i;
+	int err;
+
+	if ((only_reject && strcmp(only_reject, reject)) ||
+	    (only_model && strcmp(only_model, model)))
+		return 0;
+	asr_conf_init(&conf);
+	conf.lang = lang;
+	conf.model = model;
+	conf.models_dir = models;
+	snprintf(idle, sizeof(idle), "%u", threads + 1);
+	asr_conf_set(&conf, "max_idle", idle);
+	err = asr_conf_set(&conf, "reject", reject);
+	if (err)
+		return err;
+	if (opt_gw)
+		err |= asr_conf_set(&conf, "garbage_weight", opt_gw);
+	if (opt_loop_p)
+		err |= asr_conf_set(&conf, "loop_p", opt_loop_p);
+	if (opt_thr)
+		err |= asr_conf_set(&conf, "reject_threshold", opt_thr);
+	if (err)
+		return EINVAL;
+
+	h0 = heap_mb();
+	r0 = rss_mb();
+	err = asr_alloc(&asr, &conf, pool);
+	if (err) {
+		printf("== %s %s: cannot start (%s)\n", lang, model,
+		       strerror(err));
+		return err;
+	}
+	h1 = heap_mb();
+	r1 = rss_mb();
+	t0 = tmr_jiffies();
+	err = asr_grammar_get(&g, asr, dg->node, dg->phrases, dg->n);
+	if (err)
+		goto out;
+	wait_idle(asr, 1); /* compiled, with a first decoder */
+	h2 = heap_mb();
+	r2 = rss_mb();
+	asr_grammar_stats(g, &gst);
+	printf("== %s, model %s, rejection %s, %u workers\n", lang, model,
+	       reject, threads);
+	if (gst.err) {
+		printf("  grammar did not compile: %s\n", strerror(gst.err));
+		err = gst.err;
+		goto out;
+	}
+	printf("  grammar \"%s\": %zu phrases, %zu kept, %zu dropped, %zu "
+	       "words dropped from phrases, %zu words; compiled with a "
+	       "first decoder in %llu ms\n",
+	       dg->node, gst.phrases, gst.kept, gst.dropped,
+	       gst.words_dropped, gst.words,
+	       (unsigned long long)(tmr_jiffies() - t0));
+
+	/* a second decoder, built while the first one works */
+	memset(probe, 0, sizeof(probe));
+	remaining = 2;
+	for (i = 0; i < 2; i++) {
+		err = asr_recognize(NULL, asr, g, au[0].pcm, au[0].n, 8000,
+				    on_result, &probe[i]);
+		if (err)
+			goto out;
+	}
+	re_main(NULL);
+	wait_idle(asr, 2);
+	h3 = heap_mb();
+	r3 = rss_mb();
+	printf("  memory: dictionary %.1f MB; first decoder with the "
+	       "grammar %.1f MB; each further decoder %.1f MB heap, "
+	       "%.1f MB RSS\n",
+	       h1 - h0, h2 - h1, h3 - h2, r3 - r2);
+	(void)r0;
+	(void)r1;
+
+	out = calloc(na, sizeof(*out));
+	if (!out) {
+		err = ENOMEM;
+		goto out;
+	}
+	remaining = (unsigned)na;
+	for (i = 0; i < na; i++) {
+		err = asr_recognize(NULL, asr, g, au[i].pcm, au[i].n, 8000,
+				    on_result, &out[i]);
+		if (err)
+			goto out;
+	}
+	re_main(NULL);
+
+	memset(&tc, 0, sizeof(tc));
+	memset(&tn, 0, sizeof(tn));
+	memset(&ta, 0, sizeof(ta));
+	for (i = 0; i < na; i++) {
+		const struct tasr_utt *u = &set->v[au[i].utt];
+		const char *it = intent_of(s, out[i].text);
+
+		if (verbose && (u->in ? !same(it, u->intent) || out[i].rejected
+				      : !out[i].rejected))
+			printf("  %s %-5s %s %s: \"%s\" -> \"%s\" (%s) "
+			       "score %.2f%s\n",
+			       u->in ? "MISS" : "FA  ",
+			       voices_of(lang)[au[i].voice],
+			       au[i].noisy ? "noisy" : "clean",
+			       u->intent ? u->intent : "-", u->text,
+			       out[i].text, it ? it : "-", out[i].score,
+			       out[i].rejected ? " rejected" : "");
+		count(au[i].noisy ? &tn : &tc, set, s, &au[i], &out[i],
+		      out[i].err || out[i].rejected);
+		count(&ta, set, s, &au[i], &out[i],
+		      out[i].err || out[i].rejected);
+	}
+	printf("         in-grammar: n  grammar  accepted   off-topic: n  "
+	       "rejected  no-intent  RTF\n");
+	printf("                          only   +right\n");
+	print_tally("clean", &tc);
+	print_tally("noisy", &tn);
+	print_tally("all", &ta);
+	if (!strcmp(reject, "loop")) {
+		if (verbose)
+			sweep(set, s, au, out, na);
+		crossval(set, s, au, out, na);
+	}
+	asr_stats(asr, &st);
+	printf("  decoders built %u, requests %u served by a pooled "
+	       "decoder %u\n",
+	       st.built, st.requests, st.reused);
+out:
+	free(out);
+	mem_deref(g);
+	mem_deref(asr);
+	drain(pool);
+	return err;
+}
+
+/* ---- one language ------------------------------------------------------- */
+
+static int bench_lang(const char *src, const char *models, const char *lang,
+		      bool quick, struct work_pool *pool, unsigned threads)
+{
+	const char *const *voices = strcmp(lang, "zh") ? tasr_voices_en
+						       : tasr_voices_zh;
+	struct dialog_diags diags = {0};
+	struct dialog_script *s = NULL;
+	const struct dialog_grammar *dg = NULL;
+	struct tasr_set set;
+	struct audio *au = NULL;
+	char path[1024], tmp[] = "/tmp/bench-asr-XXXXXX";
+	int nvoices = quick ? 2 : 4, v, noisy;
+	size_t i, na = 0;
+	uint64_t t0;
+	int err;
+
+	memset(&set, 0, sizeof(set));
+	snprintf(path, sizeof(path), "%s/scripts/loan-%s.yaml", src, lang);
+	err = dialog_script_load(&s, path, &diags);
+	dialog_diags_reset(&diags);
+	if (err) {
+		printf("cannot load %s\n", path);
+		return err;
+	}
+	err = tasr_listen_grammar(s, &dg);
+	if (!err)
+		err = tasr_set_load(&set, src, lang, s);
+	if (err)
+		goto out;
+	if (!mkdtemp(tmp)) {
+		err = errno;
+		goto out;
+	}
+	au = calloc(set.n * (size_t)nvoices * 2, sizeof(*au));
+	if (!au) {
+		err = ENOMEM;
+		goto out;
+	}
+	t0 = tmr_jiffies();
+	for (i = 0; i < set.n; i++) {
+		for (v = 0; v < nvoices; v++) {
+			for (noisy = 0; noisy < 2; noisy++) {
+				struct audio *a = &au[na];
+
+				err = tasr_synth(&a->pcm, &a->n, lang,
+						 voices[v], set.v[i].speak,
+						 noisy ? 15 : 0,
+						 (uint32_t)(i * 31 + v + 1),
+						 tmp);
+				if (err) {
+					printf("synthesis failed (%s): %s\n",
+					       set.v[i].speak, strerror(err));
+					goto out;
+				}
+				a->utt = i;
+				a->voice = v;
+				a->noisy = noisy;
+				++na;
+			}
+		}
+	}
+	printf("\n### %s: %zu utterances (%zu sentences x %d voices x clean "
+	       "/ 15 dB SNR), synthesized in %llu ms\n",
+	       lang, na, set.n, nvoices,
+	       (unsigned long long)(tmr_jiffies() - t0));
+	if (!strcmp(lang, "en")) {
+		bench_config(models, lang, "hub4wsj_sc_8k", "loop", pool,
+			     threads, s, dg, &set, au, na);
+		bench_config(models, lang, "hub4wsj_sc_8k", "garbage", pool,
+			     threads, s, dg, &set, au, na);
+		if (!quick || only_model)
+			bench_config(models, lang, "en-us", "loop", pool,
+				     threads, s, dg, &set, au, na);
+	}
+	else {
+		bench_config(models, lang, "tdt_sc_8k", "loop", pool, threads,
+			     s, dg, &set, au, na);
+		bench_config(models, lang, "tdt_sc_8k", "garbage", pool,
+			     threads, s, dg, &set, au, na);
+	}
+out:
+	(void)rmdir(tmp);
+	for (i = 0; i < na; i++)
+		free(au[i].pcm);
+	free(au);
+	tasr_set_free(&set);
+	mem_deref(s);
+	return err;
+}
+
+int main(int argc, char *argv[])
+{
+	const char *models = NULL, *lang = NULL, *src = NULL;
+	struct work_pool *pool = NULL;
+	unsigned threads;
+	bool quick = false;
+	long nproc = sysconf(_SC_NPROCESSORS_ONLN);
+	int i, err;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--models") && i + 1 < argc)
+			models = argv[++i];
+		else if (!strcmp(argv[i], "--lang") && i + 1 < argc)
+			lang = argv[++i];
+		else if (!strcmp(argv[i], "--quick"))
+			quick = true;
+		else if (!strcmp(argv[i], "-v"))
+			verbose = true;
+		else if (!strcmp(argv[i], "--reject") && i + 1 < argc)
+			only_reject = argv[++i];
+		else if (!strcmp(argv[i], "--model") && i + 1 < argc)
+			only_model = argv[++i];
+		else if (!strcmp(argv[i], "--garbage-weight") && i + 1 < argc)
+			opt_gw = argv[++i];
+		else if (!strcmp(argv[i], "--loop-p") && i + 1 < argc)
+			opt_loop_p = argv[++i];
+		else if (!strcmp(argv[i], "--threshold") && i + 1 < argc)
+			opt_thr = argv[++i];
+		else if (argv[i][0] != '-')
+			src = argv[i];
+		else {
+			fprintf(stderr,
+				"usage: bench-asr [--models DIR] "
+				"[--lang en|zh] [--model M] [--reject M] "
+				"[--quick] [-v]\n"
+				"  [--threshold T] [--garbage-weight W] "
+				"[--loop-p P] [SRCDIR]\n");
+			return 2;
+		}
+	}
+	if (src)
+		setenv("CALLBOT_SRCDIR", src, 1);
+	src = tasr_srcdir();
+	threads = nproc > 0 ? (unsigned)nproc : 2;
+	err = libre_init();
+	if (err)
+		return 1;
+	err = work_pool_alloc(&pool, threads);
+	if (err)
+		goto out;
+	if (!lang || !strcmp(lang, "en"))
+		err |= bench_lang(src, models, "en", quick, pool, threads);
+	if (!lang || !strcmp(lang, "zh"))
+		err |= bench_lang(src, models, "zh", quick, pool, threads);
+out:
+	mem_deref(pool);
+	libre_close();
+	return err ? 1 : 0;
+}

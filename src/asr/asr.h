@@ -1,0 +1,259 @@
+/**
+ * @file asr.h  Speech recognition: one utterance (a VAD segment of 8 kHz
+ * mono PCM) in, text + confidence out, against the grammar of the dialog
+ * node that is listening.
+ *
+ * Shape. An `asr` is one recognizer configuration (engine, language,
+ * model, rejection). Each listening node's phrase list becomes an
+ * `asr_grammar` (asr_grammar_get), compiled once and cached by a hash of
+ * (engine, language, model, phrases) in memory and, optionally, in a
+ * cache folder. asr_recognize() queues one utterance; it is decoded on a
+ * worker of the core work pool and the result handler runs on the re_main
+ * loop thread.
+ *
+ * Decoders are expensive (an acoustic model plus a search graph, 5-20 MB)
+ * and belong to one grammar. They are pooled: requests wait in a queue
+ * until one of `max_busy` slots is free (default: one per CPU), then take
+ * an idle decoder of their grammar or have the worker build one;
+ * afterwards the decoder goes back to the pool, which keeps at most
+ * `max_idle` idle decoders over all grammars (least recently used go
+ * first). A decoder is used by one thread at a time, so memory is bounded
+ * by max_busy + max_idle decoders: it grows with callees speaking at once,
+ * never with calls open.
+ *
+ * Threads and ownership. Every asr_ function is for the loop thread. All
+ * objects are libre mem objects. The caller may mem_deref() a request
+ * (struct asr_req) at any time, e.g. on hang-up: its handler is then never
+ * called and the result is dropped when it arrives (a request still
+ * waiting for a worker never runs). The asr itself may be freed with
+ * requests in flight: none of their handlers is called; they finish on
+ * the workers and clean up on the loop. The work pool must outlive the
+ * asr and its requests.
+ *
+ * Engines are plugins: an interface struct registered by name (the
+ * built-in one is "pocketsphinx"); test doubles are more engines.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct asr;
+struct asr_grammar;
+struct asr_req;
+struct work_pool;
+
+/* ---- configuration ------------------------------------------------------ */
+
+enum asr_reject {
+	ASR_REJECT_OFF = 0, /* take the grammar's best phrase, always */
+	ASR_REJECT_LOOP,    /* two passes: grammar vs phone loop (default) */
+	ASR_REJECT_GARBAGE, /* one pass: phone garbage branch in the grammar */
+};
+
+/**
+ * How to recognize. Strings are borrowed until asr_alloc() returns (it
+ * copies what it keeps). asr_conf_init() sets the defaults.
+ */
+struct asr_conf {
+	const char *engine;     /* "pocketsphinx" */
+	const char *lang;       /* "en" or "zh" */
+	const char *model;      /* en: "hub4wsj_sc_8k" (default, 8 kHz) or
+				   "en-us" (Debian's 16 kHz model, audio
+				   upsampled); zh: "tdt_sc_8k" */
+	const char *models_dir; /* NULL: asr_models_dir() */
+	const char *dict;       /* pronunciation dictionary; NULL: the
+				   model's (Debian's cmudict for English) */
+	const char *cache_dir;  /* compiled grammars on disk; NULL: none */
+	enum asr_reject reject;
+	double reject_threshold; /* NAN: the model's measured default */
+	double garbage_weight;   /* ASR_REJECT_GARBAGE entry weight; NAN:
+				    the measured default */
+	double loop_p;           /* ASR_REJECT_LOOP phone probability;
+				    NAN: the measured default */
+	unsigned max_idle;       /* idle decoders kept (all grammars) */
+	unsigned max_busy;       /* utterances decoded at once (decoders in
+				    use); default: the number of CPUs */
+	unsigned max_grammars;   /* compiled grammars kept in memory */
+	unsigned max_ms;         /* longer utterances are cut to this */
+};
+
+/** Set the defaults: pocketsphinx, en, rejection by phone loop. */
+void asr_conf_init(struct asr_conf *conf);
+
+/**
+ * Set one configuration key from text (config files, --options):
+ * engine, lang, model, models, dict, cache, reject (off|loop|garbage, or
+ * yes|no), reject_threshold, garbage_weight, loop_p, max_idle, max_busy,
+ * max_grammars, max_ms. val is borrowed (see struct asr_conf).
+ *
+ * @return 0, ENOENT for an unknown key, EINVAL for a bad value
+ */
+int asr_conf_set(struct asr_conf *conf, const char *key, const char *val);
+
+/**
+ * The models folder: configured if not NULL, else $CALLBOT_MODELS, else
+ * shared/models beside the source tree ($CALLBOT_SRCDIR/../shared/models,
+ * then the tree callbot was built from), else /usr/share/callbot/models.
+ * The first one that exists wins. Writes into buf. @return buf
+ */
+const char *asr_models_dir(const char *configured, char *buf, size_t sz);
+
+/* ---- the recognizer ----------------------------------------------------- */
+
+/**
+ * Make a recognizer. Loads the pronunciation dictionary and checks the
+ * model files now, so a missing model fails at start-up, not on the
+ * first call. pool runs the decoding (it is not owned; it must outlive
+ * the asr).
+ *
+ * @return 0, EINVAL for a bad configuration, ENOENT for an unknown engine
+ * or missing model files (logged with the path and "make models"), ENOMEM
+ */
+int asr_alloc(struct asr **asrp, const struct asr_conf *conf,
+	      struct work_pool *pool);
+
+/** "en" or "zh". */
+const char *asr_lang(const struct asr *asr);
+
+/* ---- grammars ----------------------------------------------------------- */
+
+/**
+ * The grammar for a node's phrases (struct dialog_grammar's node, phrases
+ * and n). Returns the cached object when the same phrases were seen
+ * before, otherwise a new one whose compilation (and a first decoder)
+ * starts at once on a worker, so it is usually ready before the callee
+ * has finished speaking. phrases are copied. The caller owns the
+ * reference.
+ *
+ * @return 0, EINVAL, ENOMEM
+ */
+int asr_grammar_get(struct asr_grammar **gp, struct asr *asr,
+		    const char *name, const char *const *phrases, size_t n);
+
+/** What compiling a grammar kept and dropped. */
+struct asr_grammar_stats {
+	bool compiled;        /* false until a worker has compiled it */
+	int err;              /* compile error (0: fine) */
+	size_t phrases;       /* phrases given */
+	size_t kept;          /* distinct phrases in the grammar */
+	size_t dropped;       /* phrases dropped (no word left) */
+	size_t words_dropped; /* words dropped from kept phrases */
+	size_t words;         /* distinct words in the cut dictionary */
+	bool from_cache;      /* loaded from the cache folder */
+	const char *key;      /* the cache key (hex) */
+};
+
+void asr_grammar_stats(const struct asr_grammar *g,
+		       struct asr_grammar_stats *st);
+
+/* ---- recognition -------------------------------------------------------- */
+
+/** What was heard in one utterance. Valid during the handler only. */
+struct asr_result {
+	const char *text;       /* best phrase, as the dialog's matcher reads
+				   it ("" when nothing fitted) */
+	double confidence;      /* 0..1; below 0.5 when rejected */
+	bool rejected;          /* off-topic: not one of the phrases */
+	const char *transcript; /* free-form guess when rejected, "" when
+				   not available (always, for now) */
+	double score;           /* the engine's raw per-frame margin (the
+				   rejection measure), for tuning */
+	unsigned audio_ms;      /* utterance length */
+	unsigned decode_ms;     /* wall time on the worker */
+	unsigned wait_ms;       /* queued before a worker took it */
+	bool new_decoder;       /* a decoder had to be built for it */
+};
+
+/**
+ * The result of one request, on the loop thread. err is 0 or the errno of
+ * a failure (then res is NULL).
+ */
+typedef void(asr_result_h)(int err, const struct asr_result *res,
+			   void *arg);
+
+/**
+ * Recognize one utterance (mono PCM, 8000 or 16000 Hz) against grammar
+ * g. The samples are copied. The handler runs later on the loop thread,
+ * never from inside this call. If reqp is not NULL it receives the
+ * request: mem_deref() it to cancel (the handler is then never called).
+ * With reqp NULL the handler is always called and arg must stay valid.
+ *
+ * @return 0, EINVAL, ENOMEM
+ */
+int asr_recognize(struct asr_req **reqp, struct asr *asr,
+		  struct asr_grammar *g, const int16_t *pcm, size_t n,
+		  unsigned srate, asr_result_h *resh, void *arg);
+
+/** Counters, for tests, benchmarks and metrics. */
+struct asr_stats {
+	unsigned requests;    /* recognitions asked */
+	unsigned pending;     /* queued or decoding */
+	unsigned decoders;    /* decoders alive (busy + idle) */
+	unsigned idle;        /* idle decoders in the pool */
+	unsigned built;       /* decoders built so far */
+	unsigned reused;      /* requests served by a pooled decoder */
+	unsigned evicted;     /* idle decoders freed to stay in max_idle */
+	unsigned grammars;    /* compiled grammars in memory */
+};
+
+void asr_stats(const struct asr *asr, struct asr_stats *st);
+
+/* ---- engines (plugins) -------------------------------------------------- */
+
+/*
+ * An engine supplies three opaque objects, each a mem object it defines:
+ * `asr_model` (what every decoder of one asr shares, read-only after
+ * alloc), `asr_cgram` (a compiled grammar, immutable) and `asr_dec` (one
+ * decoder). Threads: model_alloc on the loop thread; compile, dec_alloc
+ * and decode on workers, so they must not touch loop-owned state nor take
+ * or drop mem references to shared objects. A cgram is released on the
+ * loop thread; a dec on the loop or on a worker, when nothing else
+ * refers to it.
+ */
+struct asr_model;
+struct asr_cgram;
+struct asr_dec;
+
+/** What an engine reports for one utterance (strings are copied). */
+struct asr_engine_result {
+	char text[1024];
+	double confidence;
+	bool rejected;
+	double score;
+};
+
+struct asr_engine {
+	const char *name;
+
+	/* loop thread: check the configuration and load shared data */
+	int (*model_alloc)(struct asr_model **mp, const struct asr_conf *c,
+			   const char *models_dir);
+	/* the sample rate decode() wants */
+	unsigned (*srate)(const struct asr_model *m);
+	/* a string naming the model and dictionary, hashed into the key */
+	const char *(*model_id)(const struct asr_model *m);
+	/* worker: compile phrases (name for messages, key for a disk
+	 * cache); fills st's phrase and word counts */
+	int (*compile)(struct asr_cgram **cgp, const struct asr_model *m,
+		       const char *key, const char *name,
+		       const char *const *phrases, size_t n,
+		       struct asr_grammar_stats *st);
+	/* worker: build a decoder for a compiled grammar */
+	int (*dec_alloc)(struct asr_dec **dp, const struct asr_model *m,
+			 const struct asr_cgram *cg);
+	/* worker: decode one utterance at srate() */
+	int (*decode)(struct asr_dec *d, const int16_t *pcm, size_t n,
+		      struct asr_engine_result *res);
+};
+
+/**
+ * Register an engine (loop thread, before asr_alloc() names it). The
+ * struct must stay valid until unregistered; the built-in engines are
+ * always there. @return 0, EINVAL, EALREADY, ENOSPC (16 engines)
+ */
+int asr_engine_register(const struct asr_engine *e);
+void asr_engine_unregister(const struct asr_engine *e);
+const struct asr_engine *asr_engine_find(const char *name);
+
+/** The built-in pocketsphinx engine. */
+extern const struct asr_engine asr_pocketsphinx;

@@ -1,0 +1,115 @@
+/**
+ * @file asr_priv.h  Inside asr/: the pronunciation lexicon, the grammar
+ * compiler and the resampler shared by the engines (and the unit tests).
+ * Nothing here touches loop state: every function may run on any thread,
+ * on objects that are read-only or owned by the caller.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mbuf;
+
+enum asr_lang_id {
+	ASR_EN = 0,
+	ASR_ZH,
+};
+
+/* ---- lexicon (lexicon.c) ------------------------------------------------ */
+
+/*
+ * A CMU-format pronunciation dictionary in memory ("word phone phone...",
+ * alternates as "word(2)"): one buffer with the file and an
+ * open-addressing index over it. Read-only once loaded.
+ */
+struct asr_lex;
+
+/** Load a dictionary file. @return 0, ENOENT (or errno of open), EINVAL
+ *  for a file with no entry, ENOMEM */
+int asr_lex_load(struct asr_lex **lexp, const char *path);
+
+/**
+ * Pronunciations of a word (len bytes, exact case), base form first, then
+ * its "(2)", "(3)"... alternates. Fills up to max pointers to
+ * NUL-terminated phone strings ("HH AH L OW"). @return how many
+ */
+size_t asr_lex_prons(const struct asr_lex *lex, const char *word,
+		     size_t len, const char **prons, size_t max);
+
+/** Longest word, in code points (for longest-match segmentation). */
+size_t asr_lex_maxlen(const struct asr_lex *lex);
+
+/** Every distinct phone the dictionary uses (the garbage/loop words). */
+size_t asr_lex_phones(const struct asr_lex *lex, const char *const **v);
+
+size_t asr_lex_count(const struct asr_lex *lex);
+
+/* ---- grammar compiler (grammar.c, words.c) ------------------------------ */
+
+/** The compiler's output: text the decoder loads. A mem object. */
+struct asr_gtext {
+	char *jsgf;   /* a JSGF grammar whose rule <phrases> is the phrase
+			 trie and public <utt> = <phrases> */
+	char *body;   /* the right-hand side of <phrases> (inside jsgf) */
+	char *dict;   /* the cut dictionary, "word phones\n" lines, with a
+			 pseudo-word "g_xx" per phone */
+	char **gwords; /* the garbage pseudo-words ("g_aa", ...) */
+	size_t ngwords;
+};
+
+/**
+ * Compile phrases into a grammar: normalize (English: lower case, no
+ * punctuation, digits read as numbers; Mandarin: longest-match
+ * segmentation into dictionary words), drop what the dictionary cannot
+ * say (logged as warnings naming the grammar), merge shared prefixes into
+ * a trie, and cut the dictionary to the words used. st counts what was
+ * kept and dropped. @return 0, ENOENT when no phrase is left, ENOMEM
+ */
+int asr_compile_text(struct asr_gtext **gtp, const struct asr_lex *lex,
+		     enum asr_lang_id lang, const char *name,
+		     const char *const *phrases, size_t n,
+		     struct asr_grammar_stats *st);
+
+/** Write a compiled grammar to dir/key.{jsgf,dict,stats} (atomically by
+ *  rename). @return 0 or an errno */
+int asr_gtext_save(const struct asr_gtext *gt, const char *dir,
+		   const char *key, const struct asr_grammar_stats *st);
+
+/** Load what asr_gtext_save() wrote. @return 0, ENOENT, EINVAL, ENOMEM */
+int asr_gtext_load(struct asr_gtext **gtp, const char *dir, const char *key,
+		   struct asr_grammar_stats *st);
+
+/**
+ * Normalize one phrase into dictionary words, space-separated, into mb;
+ * words the dictionary lacks are dropped (English) or fail the phrase
+ * (Mandarin). Pseudo-words for numbers and spelled letters get their
+ * pronunciations added to extra ("word phones\n"). bad receives the first
+ * unknown piece. @return number of words written (0: phrase dropped)
+ */
+size_t asr_words(struct mbuf *mb, struct mbuf *extra,
+		 const struct asr_lex *lex, enum asr_lang_id lang,
+		 const char *phrase, size_t *dropped, char *bad,
+		 size_t badsz);
+
+/** English cardinal reading of a digit string ("20000" -> "twenty
+ *  thousand"), or digit by digit when long or with leading zeros. */
+int asr_number_en(char *out, size_t sz, const char *digits, size_t n);
+
+/** Mandarin reading: cardinal (五千, 二十五) for round or short numbers,
+ *  digit by digit (一二三一五) otherwise; yao selects 幺 for 1 when read
+ *  digit by digit. */
+int asr_number_zh(char *out, size_t sz, const char *digits, size_t n,
+		  bool yao);
+
+/* ---- resampling (resample.c) -------------------------------------------- */
+
+/** 2x up (8 -> 16 kHz) or down (16 -> 8 kHz) with a half-band low-pass;
+ *  out has room for 2n (up) or n/2 (down) samples. */
+void asr_upsample2(int16_t *out, const int16_t *in, size_t n);
+void asr_downsample2(int16_t *out, const int16_t *in, size_t n);
+
+/* ---- cache key (asr.c) -------------------------------------------------- */
+
+/** Hex key of (engine, language, model id, phrases): 32 chars + NUL. */
+void asr_key(char key[33], const char *engine, const char *lang,
+	     const char *model_id, const char *const *phrases, size_t n);

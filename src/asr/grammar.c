@@ -1,0 +1,495 @@
+/**
+ * @file grammar.c  The grammar compiler: a node's phrases -> a JSGF
+ * grammar and a dictionary cut to its words.
+ *
+ * Shape of the grammar. An utterance is one phrase of the node (the VAD
+ * gives one segment per answer, and the script's phrases are what the
+ * matcher knows). The phrases are merged into a trie of words before
+ * they are written, "i ( need ( a loan | money ) | am )", because
+ * pocketsphinx builds one search node per word arc: for the 1,500 phrases
+ * of the sample script's first node this halves the search graph (10 MB
+ * instead of 19 MB per decoder) and the decoding time (RTF 0.05 instead
+ * of 0.12) with the same results. JSGF alternatives carry no probability
+ * in pocketsphinx (weight 1 is log 0), so the trie does not change the
+ * scores.
+ *
+ * The dictionary is cut to the grammar's words (all their alternate
+ * pronunciations) plus one pseudo-word "g_xx" per phone of the full
+ * dictionary: the rejection searches (phone loop, garbage branch) are made
+ * of those. The full dictionaries hold 100k+ words; a decoder only needs
+ * the few hundred its grammar uses, which keeps building one fast.
+ *
+ * Compiled grammars are cached in memory by the recognizer and, with a
+ * cache folder, on disk as KEY.jsgf, KEY.dict and KEY.stats (readable, so
+ * an operator can see what a node can hear). Any thread; no shared state.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <re.h>
+#include "core/log.h"
+#include "asr/asr.h"
+#include "asr/asr_priv.h"
+
+enum { MAXPRON = 8 };
+
+static void gtext_destructor(void *arg)
+{
+	struct asr_gtext *gt = arg;
+	size_t i;
+
+	mem_deref(gt->jsgf);
+	mem_deref(gt->body);
+	mem_deref(gt->dict);
+	for (i = 0; i < gt->ngwords; i++)
+		mem_deref(gt->gwords[i]);
+	mem_deref(gt->gwords);
+}
+
+/* The whole mbuf as a string (mbuf_strdup reads from pos). */
+static int mb_str(struct mbuf *mb, char **strp)
+{
+	mb->pos = 0;
+	return mbuf_strdup(mb, strp, mb->end);
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* ---- the trie ------------------------------------------------------------*/
+
+/*
+ * v[lo..hi) are sorted, distinct, and share their first `off` bytes,
+ * which end at a word boundary; none ends at off. Writes the
+ * alternatives, grouped by the word at off. @return how many
+ */
+static size_t emit_alts(struct mbuf *mb, char **v, size_t lo, size_t hi,
+			size_t off)
+{
+	size_t nalt = 0, i = lo;
+
+	while (i < hi) {
+		const char *w = v[i] + off;
+		size_t wl = strcspn(w, " "), j = i, sub;
+		bool opt = false;
+
+		/* the group: strings with the same word at off */
+		while (j < hi && !strncmp(v[j] + off, w, wl) &&
+		       (v[j][off + wl] == ' ' || v[j][off + wl] == '\0'))
+			++j;
+		if (nalt++)
+			mbuf_write_str(mb, " | ");
+		mbuf_write_mem(mb, (const uint8_t *)w, wl);
+		sub = i;
+		if (v[i][off + wl] == '\0') {
+			opt = true; /* the phrase may end here */
+			++sub;
+		}
+		if (sub < j) {
+			struct mbuf *in = mbuf_alloc(256);
+			size_t n;
+
+			if (!in)
+				return nalt;
+			n = emit_alts(in, v, sub, j, off + wl + 1);
+			mbuf_write_str(mb, opt ? " [ " : n > 1 ? " ( " : " ");
+			mbuf_write_mem(mb, in->buf, in->end);
+			mbuf_write_str(mb, opt ? " ]" : n > 1 ? " )" : "");
+			mem_deref(in);
+		}
+		i = j;
+	}
+	return nalt;
+}
+
+/* ---- the cut dictionary ------------------------------------------------- */
+
+/* Pseudo-word lines ("w phones", "w(2) phones") for word w, or 0. */
+static size_t extra_find(const char *extra, const char *w, size_t wl,
+			 struct mbuf *out)
+{
+	const char *p = extra;
+	size_t n = 0;
+
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (len > wl && !strncmp(p, w, wl) &&
+		    (p[wl] == ' ' || p[wl] == '(')) {
+			/* the word's lines repeat for each phrase using it:
+			 * stop where its base line comes again */
+			if (n && p[wl] == ' ')
+				break;
+			mbuf_write_mem(out, (const uint8_t *)p, len);
+			mbuf_write_u8(out, '\n');
+			++n;
+			if (n >= MAXPRON)
+				break;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	return n;
+}
+
+static int cut_dict(struct mbuf *out, const struct asr_lex *lex,
+		    char **v, size_t nv, const char *extra, size_t *nwords)
+{
+	const char *const *phones;
+	char **words = NULL;
+	size_t nw = 0, cap = 0, i, k, np;
+	int err = 0;
+
+	/* every word of every phrase, sorted and made distinct */
+	for (i = 0; i < nv; i++) {
+		const char *p = v[i];
+
+		while (*p) {
+			size_t len = strcspn(p, " ");
+
+			if (nw == cap) {
+				char **t;
+
+				cap = cap ? cap * 2 : 256;
+				t = realloc(words, cap * sizeof(*t));
+				if (!t) {
+					err = ENOMEM;
+					goto out;
+				}
+				words = t;
+			}
+			words[nw] = malloc(len + 1);
+			if (!words[nw]) {
+				err = ENOMEM;
+				goto out;
+			}
+			memcpy(words[nw], p, len);
+			words[nw++][len] = '\0';
+			p += len;
+			if (*p == ' ')
+				++p;
+		}
+	}
+	qsort(words, nw, sizeof(*words), cmp_strp);
+	for (i = 0, k = 0; i < nw; i++) {
+		const char *pr[MAXPRON];
+		size_t j, wl = strlen(words[i]);
+
+		if (i && !strcmp(words[i], words[i - 1]))
+			continue;
+		++k;
+		if (extra_find(extra, words[i], wl, out))
+			continue;
+		np = asr_lex_prons(lex, words[i], wl, pr, MAXPRON);
+		for (j = 0; j < np; j++) {
+			mbuf_write_str(out, words[i]);
+			if (j)
+				mbuf_printf(out, "(%zu)", j + 1);
+			mbuf_printf(out, " %s\n", pr[j]);
+		}
+	}
+	*nwords = k;
+	np = asr_lex_phones(lex, &phones);
+	for (i = 0; i < np; i++) {
+		const char *c;
+
+		mbuf_write_str(out, "g_");
+		for (c = phones[i]; *c; c++)
+			mbuf_write_u8(out, (uint8_t)((*c >= 'A' && *c <= 'Z')
+							     ? *c + 32
+							     : *c));
+		mbuf_printf(out, " %s\n", phones[i]);
+	}
+out:
+	for (i = 0; i < nw; i++)
+		free(words[i]);
+	free(words);
+	return err;
+}
+
+static const char *next_line(const char *p)
+{
+	p = strchr(p, '\n');
+	return p ? p + 1 : NULL;
+}
+
+/* The garbage pseudo-words, from the "g_xx PHONE" lines of a cut
+ * dictionary. */
+static int dict_gwords(struct asr_gtext *gt)
+{
+	const char *p;
+	size_t n = 0;
+
+	for (p = gt->dict; p && *p; p = next_line(p))
+		n += !strncmp(p, "g_", 2);
+	gt->gwords = mem_zalloc((n ? n : 1) * sizeof(char *), NULL);
+	if (!gt->gwords)
+		return ENOMEM;
+	for (p = gt->dict; p && *p; p = next_line(p)) {
+		size_t wl = strcspn(p, " \n");
+		int err;
+
+		if (strncmp(p, "g_", 2) || p[wl] != ' ')
+			continue;
+		err = re_sdprintf(&gt->gwords[gt->ngwords], "%b", p, wl);
+		if (err)
+			return err;
+		++gt->ngwords;
+	}
+	return 0;
+}
+
+static int make_jsgf(struct asr_gtext *gt)
+{
+	return re_sdprintf(&gt->jsgf,
+			   "#JSGF V1.0;\n"
+			   "grammar callbot;\n"
+			   "public <utt> = <phrases>;\n"
+			   "<phrases> = %s;\n",
+			   gt->body);
+}
+
+/* ---- compile -------------------------------------------------------------*/
+
+int asr_compile_text(struct asr_gtext **gtp, const struct asr_lex *lex,
+		     enum asr_lang_id lang, const char *name,
+		     const char *const *phrases, size_t n,
+		     struct asr_grammar_stats *st)
+{
+	struct mbuf *mb = NULL, *extra = NULL, *out = NULL;
+	struct asr_gtext *gt = NULL;
+	char **v = NULL, bad[64];
+	size_t nv = 0, i, k;
+	int err = 0;
+
+	if (!gtp || !lex || (!phrases && n) || !st)
+		return EINVAL;
+	name = name ? name : "?";
+	st->phrases = n;
+	st->kept = st->dropped = st->words_dropped = st->words = 0;
+	mb = mbuf_alloc(128);
+	extra = mbuf_alloc(256);
+	out = mbuf_alloc(4096);
+	v = calloc(n ? n : 1, sizeof(*v));
+	gt = mem_zalloc(sizeof(*gt), gtext_destructor);
+	if (!mb || !extra || !out || !v || !gt) {
+		err = ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		size_t dropped = 0, nw;
+
+		mbuf_rewind(mb);
+		nw = asr_words(mb, extra, lex, lang, phrases[i], &dropped,
+			       bad, sizeof(bad));
+		if (!nw) {
+			++st->dropped;
+			log_msg(LOG_WARN, "asr",
+				"grammar %s: phrase \"%s\" dropped: \"%s\" "
+				"is not in the dictionary",
+				name, phrases[i], bad);
+			continue;
+		}
+		if (dropped) {
+			st->words_dropped += dropped;
+			log_msg(LOG_WARN, "asr",
+				"grammar %s: \"%s\" is not in the dictionary, "
+				"dropped from \"%s\"",
+				name, bad, phrases[i]);
+		}
+		v[nv] = malloc(mb->end + 1);
+		if (!v[nv]) {
+			err = ENOMEM;
+			goto out;
+		}
+		memcpy(v[nv], mb->buf, mb->end);
+		v[nv++][mb->end] = '\0';
+	}
+	if (!nv) {
+		log_msg(LOG_WARN, "asr", "grammar %s: no phrase left", name);
+		err = ENOENT;
+		goto out;
+	}
+	qsort(v, nv, sizeof(*v), cmp_strp);
+	for (i = 1, k = 1; i < nv; i++) {
+		if (strcmp(v[i], v[k - 1]))
+			v[k++] = v[i];
+		else
+			free(v[i]);
+	}
+	nv = k;
+	st->kept = nv;
+
+	mbuf_rewind(mb);
+	if (emit_alts(mb, v, 0, nv, 0) > 1) {
+		mbuf_write_str(out, "( ");
+		mbuf_write_mem(out, mb->buf, mb->end);
+		mbuf_write_str(out, " )");
+	}
+	else {
+		mbuf_write_mem(out, mb->buf, mb->end);
+	}
+	err = mb_str(out, &gt->body);
+	if (err)
+		goto out;
+	err = make_jsgf(gt);
+	if (err)
+		goto out;
+
+	mbuf_write_u8(extra, '\0');
+	mbuf_rewind(out);
+	err = cut_dict(out, lex, v, nv, (const char *)extra->buf, &st->words);
+	if (err)
+		goto out;
+	err = mb_str(out, &gt->dict);
+	if (err)
+		goto out;
+	err = dict_gwords(gt);
+out:
+	for (i = 0; i < nv; i++)
+		free(v[i]);
+	free(v);
+	mem_deref(mb);
+	mem_deref(extra);
+	mem_deref(out);
+	if (err)
+		mem_deref(gt);
+	else
+		*gtp = gt;
+	return err;
+}
+
+/* ---- the disk cache ----------------------------------------------------- */
+
+static int write_atomic(const char *dir, const char *key, const char *ext,
+			const char *text)
+{
+	char path[1024], tmp[1100];
+	size_t len = strlen(text);
+	FILE *f;
+	int err = 0;
+
+	if (snprintf(path, sizeof(path), "%s/%s.%s", dir, key, ext) >=
+	    (int)sizeof(path))
+		return ENAMETOOLONG;
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	f = fopen(tmp, "wb");
+	if (!f)
+		return errno ? errno : EIO;
+	if (fwrite(text, 1, len, f) != len)
+		err = errno ? errno : EIO;
+	if (fclose(f) && !err)
+		err = errno ? errno : EIO;
+	if (!err && rename(tmp, path))
+		err = errno ? errno : EIO;
+	if (err)
+		(void)unlink(tmp);
+	return err;
+}
+
+int asr_gtext_save(const struct asr_gtext *gt, const char *dir,
+		   const char *key, const struct asr_grammar_stats *st)
+{
+	char stats[200];
+	int err;
+
+	if (!gt || !dir || !key || !st)
+		return EINVAL;
+	snprintf(stats, sizeof(stats), "%zu %zu %zu %zu %zu\n", st->phrases,
+		 st->kept, st->dropped, st->words_dropped, st->words);
+	/* the stats file last: its presence means the rest is complete */
+	err = write_atomic(dir, key, "jsgf", gt->jsgf);
+	if (!err)
+		err = write_atomic(dir, key, "dict", gt->dict);
+	if (!err)
+		err = write_atomic(dir, key, "stats", stats);
+	return err;
+}
+
+static int slurp(char **textp, const char *dir, const char *key,
+		 const char *ext)
+{
+	char path[1024];
+	struct mbuf *mb;
+	FILE *f;
+	size_t n;
+	uint8_t buf[8192];
+	int err = 0;
+
+	if (snprintf(path, sizeof(path), "%s/%s.%s", dir, key, ext) >=
+	    (int)sizeof(path))
+		return ENAMETOOLONG;
+	f = fopen(path, "rb");
+	if (!f)
+		return errno ? errno : ENOENT;
+	mb = mbuf_alloc(8192);
+	if (!mb) {
+		fclose(f);
+		return ENOMEM;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		err = mbuf_write_mem(mb, buf, n);
+		if (err)
+			break;
+	}
+	if (!err && ferror(f))
+		err = EIO;
+	fclose(f);
+	if (!err)
+		err = mb_str(mb, textp);
+	mem_deref(mb);
+	return err;
+}
+
+int asr_gtext_load(struct asr_gtext **gtp, const char *dir, const char *key,
+		   struct asr_grammar_stats *st)
+{
+	struct asr_gtext *gt;
+	char *stats = NULL;
+	const char *b, *e;
+	int err;
+
+	if (!gtp || !dir || !key || !st)
+		return EINVAL;
+	gt = mem_zalloc(sizeof(*gt), gtext_destructor);
+	if (!gt)
+		return ENOMEM;
+	err = slurp(&stats, dir, key, "stats");
+	if (err)
+		goto out;
+	if (sscanf(stats, "%zu %zu %zu %zu %zu", &st->phrases, &st->kept,
+		   &st->dropped, &st->words_dropped, &st->words) != 5) {
+		err = EINVAL;
+		goto out;
+	}
+	err = slurp(&gt->jsgf, dir, key, "jsgf");
+	if (!err)
+		err = slurp(&gt->dict, dir, key, "dict");
+	if (err)
+		goto out;
+	b = strstr(gt->jsgf, "\n<phrases> = ");
+	if (!b) {
+		err = EINVAL;
+		goto out;
+	}
+	b += strlen("\n<phrases> = ");
+	e = strstr(b, ";\n");
+	if (!e) {
+		err = EINVAL;
+		goto out;
+	}
+	err = re_sdprintf(&gt->body, "%b", b, (size_t)(e - b));
+	if (!err)
+		err = dict_gwords(gt);
+out:
+	mem_deref(stats);
+	if (err)
+		mem_deref(gt);
+	else
+		*gtp = gt;
+	return err;
+}

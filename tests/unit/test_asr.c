@@ -1,0 +1,737 @@
+/**
+ * @file test_asr.c  ASR without a speech model: text normalization,
+ * numbers, the grammar compiler (sample scripts' first listening nodes),
+ * the disk cache, configuration, resampling, and the request machinery
+ * (worker threads, decoder pool, cancellation, freeing with requests in
+ * flight) driven through a test-double engine.
+ *
+ * The dictionaries are Debian's cmudict (pocketsphinx-en-us) and the
+ * shared models' mandarin_notone.dic ($CALLBOT_SRCDIR/../shared/models).
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <re.h>
+#include "core/log.h"
+#include "core/work.h"
+#include "dialog/dialog.h"
+#include "asr/asr.h"
+#include "asr/asr_priv.h"
+#include "test.h"
+#include "test_asr.h"
+#include "tests.h"
+
+#define CMUDICT "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict"
+
+static int zh_dict(char *buf, size_t sz)
+{
+	char dir[1024];
+	struct stat st;
+
+	snprintf(buf, sz, "%s/zh-tdt_sc_8k/mandarin_notone.dic",
+		 asr_models_dir(NULL, dir, sizeof(dir)));
+	return stat(buf, &st) ? ENOENT : 0;
+}
+
+/* Normalize one phrase; *out gets the words, *extra the pseudo-words. */
+static int words(char *out, size_t sz, char *extra, size_t esz,
+		 const struct asr_lex *lex, enum asr_lang_id lang,
+		 const char *phrase)
+{
+	struct mbuf *mb = mbuf_alloc(64), *ex = mbuf_alloc(64);
+	size_t dropped = 0, n;
+	char bad[64];
+
+	if (!mb || !ex) {
+		mem_deref(mb);
+		mem_deref(ex);
+		return -1;
+	}
+	n = asr_words(mb, ex, lex, lang, phrase, &dropped, bad, sizeof(bad));
+	snprintf(out, sz, "%.*s", (int)mb->end, (char *)mb->buf);
+	if (extra)
+		snprintf(extra, esz, "%.*s", (int)ex->end, (char *)ex->buf);
+	mem_deref(mb);
+	mem_deref(ex);
+	return (int)n;
+}
+
+int test_asr_numbers(void)
+{
+	char s[256];
+
+	ASSERT_EQ(0, asr_number_en(s, sizeof(s), "20000", 5));
+	ASSERT_STREQ("twenty thousand", s);
+	asr_number_en(s, sizeof(s), "1515", 4);
+	ASSERT_STREQ("one thousand five hundred fifteen", s);
+	asr_number_en(s, sizeof(s), "2000001", 7);
+	ASSERT_STREQ("two million one", s);
+	asr_number_en(s, sizeof(s), "007", 3);
+	ASSERT_STREQ("zero zero seven", s);
+	asr_number_en(s, sizeof(s), "0", 1);
+	ASSERT_STREQ("zero", s);
+
+	/* Mandarin: hotlines digit by digit (with 幺 as a variant), round
+	 * amounts as numbers */
+	asr_number_zh(s, sizeof(s), "12315", 5, false);
+	ASSERT_STREQ("一二三一五", s);
+	asr_number_zh(s, sizeof(s), "12315", 5, true);
+	ASSERT_STREQ("幺二三幺五", s);
+	asr_number_zh(s, sizeof(s), "5000", 4, false);
+	ASSERT_STREQ("五千", s);
+	asr_number_zh(s, sizeof(s), "20000", 5, false);
+	ASSERT_STREQ("两万", s);
+	asr_number_zh(s, sizeof(s), "12000", 5, false);
+	ASSERT_STREQ("一万两千", s);
+	asr_number_zh(s, sizeof(s), "10", 2, false);
+	ASSERT_STREQ("十", s);
+	asr_number_zh(s, sizeof(s), "25", 2, false);
+	ASSERT_STREQ("二十五", s);
+	asr_number_zh(s, sizeof(s), "100500", 6, false);
+	ASSERT_STREQ("一零零五零零", s);
+	return 0;
+}
+
+int test_asr_words(void)
+{
+	struct asr_lex *lex = NULL;
+	char zh[1024], out[256], extra[512];
+	int err = 0;
+
+	TEST_ERR(asr_lex_load(&lex, CMUDICT));
+	ASSERT_TRUE(asr_lex_count(lex) > 100000);
+	ASSERT_EQ(2, words(out, sizeof(out), NULL, 0, lex, ASR_EN, "Yes, "
+			   "PLEASE!"));
+	ASSERT_STREQ("yes please", out);
+	/* curly apostrophe, and the apostrophe kept */
+	words(out, sizeof(out), NULL, 0, lex, ASR_EN,
+	      "I\xe2\x80\x99" "d like");
+	ASSERT_STREQ("i'd like", out);
+	/* written without the apostrophe: spelled as written, said with */
+	words(out, sizeof(out), extra, sizeof(extra), lex, ASR_EN,
+	      "thats fine");
+	ASSERT_STREQ("thats fine", out);
+	ASSERT_TRUE(strstr(extra, "thats DH AE T S\n") != NULL);
+	/* run together; an abbreviation */
+	words(out, sizeof(out), extra, sizeof(extra), lex, ASR_EN, "chatbot");
+	ASSERT_STREQ("chatbot", out);
+	ASSERT_TRUE(strstr(extra, "chatbot CH AE T B AO T") != NULL);
+	words(out, sizeof(out), extra, sizeof(extra), lex, ASR_EN, "the APR");
+	ASSERT_STREQ("the apr", out);
+	ASSERT_TRUE(strstr(extra, "apr EY P IY AA R") != NULL);
+	/* digits stay digits, said as a number */
+	words(out, sizeof(out), extra, sizeof(extra), lex, ASR_EN,
+	      "about 20,000 dollars");
+	ASSERT_STREQ("about 20000 dollars", out);
+	ASSERT_TRUE(strstr(extra, "20000 T W EH N T IY TH AW Z AH N D") !=
+		    NULL);
+	/* an unknown word is dropped; nothing left drops the phrase */
+	ASSERT_EQ(2, words(out, sizeof(out), NULL, 0, lex, ASR_EN,
+			   "zqxwv loan please"));
+	ASSERT_STREQ("loan please", out);
+	ASSERT_EQ(0, words(out, sizeof(out), NULL, 0, lex, ASR_EN,
+			   "zqxwvkj"));
+	lex = mem_deref(lex);
+
+	if (zh_dict(zh, sizeof(zh))) {
+		fprintf(stderr, "SKIP Mandarin words: no %s\n", zh);
+		return 0;
+	}
+	TEST_ERR(asr_lex_load(&lex, zh));
+	ASSERT_EQ(4, words(out, sizeof(out), NULL, 0, lex, ASR_ZH,
+			   "不要给我打电话！"));
+	ASSERT_STREQ("不要 给 我 打电话", out);
+	/* Cantonese 冇 is not in the dictionary: the phrase goes */
+	if (words(out, sizeof(out), NULL, 0, lex, ASR_ZH, "冇问题") != 0)
+		err = EINVAL;
+	/* abbreviations spelled, hotlines read digit by digit (two ways) */
+	words(out, sizeof(out), extra, sizeof(extra), lex, ASR_ZH, "ok吧");
+	if (strcmp(out, "ok 吧") || !strstr(extra, "ok os ou k ei\n"))
+		err = EINVAL;
+	words(out, sizeof(out), extra, sizeof(extra), lex, ASR_ZH,
+	      "打１２３１５");
+	if (strcmp(out, "打 12315") || !strstr(extra, "12315 y i") ||
+	    !strstr(extra, "12315(2) y ao"))
+		err = EINVAL;
+	mem_deref(lex);
+	if (err)
+		TEST_FAIL("Mandarin normalization: \"%s\" [%s]", out, extra);
+	return 0;
+}
+
+int test_asr_grammar(void)
+{
+	static const char *const ph[] = {"yes", "Yes please", "no",
+					 "no thanks", "no thank you", "yes",
+					 "zqxwvkj"};
+	struct asr_grammar_stats st, st2;
+	struct asr_gtext *gt = NULL, *gt2 = NULL;
+	struct asr_lex *lex = NULL;
+	char dir[] = "/tmp/callbot-asr-cache-XXXXXX", key[33], key2[33];
+	char path[1100];
+	int err = 0;
+
+	TEST_ERR(asr_lex_load(&lex, CMUDICT));
+	memset(&st, 0, sizeof(st));
+	err = asr_compile_text(&gt, lex, ASR_EN, "t", ph, 7, &st);
+	if (err)
+		goto out;
+	/* shared prefixes merged; duplicates and the unknown phrase gone */
+	if (strcmp(gt->body, "( no [ thank you | thanks ] | yes [ please ] )")
+	    || st.kept != 5 || st.dropped != 1 || st.words != 6) {
+		fprintf(stderr, "body %s kept %zu dropped %zu words %zu\n",
+			gt->body, st.kept, st.dropped, st.words);
+		err = EINVAL;
+		goto out;
+	}
+	/* the cut dictionary: the words and one pseudo-word per phone */
+	if (!strstr(gt->dict, "\nthanks TH AE NG K S\n") ||
+	    gt->ngwords != 39 || !strstr(gt->dict, "\ng_zh ZH\n")) {
+		err = EINVAL;
+		goto out;
+	}
+
+	/* the key depends on the phrases, the model and the language */
+	asr_key(key, "pocketsphinx", "en", "m", ph, 7);
+	asr_key(key2, "pocketsphinx", "en", "m", ph, 6);
+	if (strlen(key) != 32 || !strcmp(key, key2)) {
+		err = EINVAL;
+		goto out;
+	}
+	asr_key(key2, "pocketsphinx", "zh", "m", ph, 7);
+	if (!strcmp(key, key2)) {
+		err = EINVAL;
+		goto out;
+	}
+
+	/* disk cache round trip */
+	if (!mkdtemp(dir)) {
+		err = errno;
+		goto out;
+	}
+	err = asr_gtext_save(gt, dir, key, &st);
+	if (!err) {
+		memset(&st2, 0, sizeof(st2));
+		err = asr_gtext_load(&gt2, dir, key, &st2);
+	}
+	if (!err && (strcmp(gt2->body, gt->body) ||
+		     strcmp(gt2->dict, gt->dict) ||
+		     strcmp(gt2->jsgf, gt->jsgf) || st2.kept != st.kept ||
+		     gt2->ngwords != gt->ngwords))
+		err = EINVAL;
+	if (!err && asr_gtext_load(&gt2, dir, key2, &st2) != ENOENT)
+		err = EINVAL;
+	snprintf(path, sizeof(path), "%s/%s.jsgf", dir, key);
+	(void)unlink(path);
+	snprintf(path, sizeof(path), "%s/%s.dict", dir, key);
+	(void)unlink(path);
+	snprintf(path, sizeof(path), "%s/%s.stats", dir, key);
+	(void)unlink(path);
+	(void)rmdir(dir);
+out:
+	mem_deref(gt);
+	mem_deref(gt2);
+	mem_deref(lex);
+	if (err)
+		TEST_FAIL("grammar compiler: %s", strerror(err));
+	return 0;
+}
+
+/* The first listening node of each sample script compiles, keeping
+ * almost every phrase. */
+static int script_grammar(const char *lang, const char *dict,
+			  size_t min_kept_pct)
+{
+	struct dialog_diags diags = {0};
+	struct dialog_script *s = NULL;
+	const struct dialog_grammar *g;
+	struct asr_grammar_stats st;
+	struct asr_gtext *gt = NULL;
+	struct asr_lex *lex = NULL;
+	char path[1024];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/scripts/loan-%s.yaml",
+		 tasr_srcdir(), lang);
+	err = dialog_script_load(&s, path, &diags);
+	dialog_diags_reset(&diags);
+	if (err)
+		TEST_FAIL("cannot load %s", path);
+	err = tasr_listen_grammar(s, &g);
+	if (!err)
+		err = asr_lex_load(&lex, dict);
+	memset(&st, 0, sizeof(st));
+	if (!err)
+		err = asr_compile_text(&gt, lex, strcmp(lang, "zh") ? ASR_EN
+								   : ASR_ZH,
+				       g->node, g->phrases, g->n, &st);
+	if (!err && (g->n < 1000 || st.kept * 100 < g->n * min_kept_pct ||
+		     st.words < 500 || !strstr(gt->jsgf, "public <utt>")))
+		err = EINVAL;
+	if (!err)
+		printf("     %s node %s: %zu phrases, %zu kept, %zu dropped, "
+		       "%zu words dropped, %zu words\n",
+		       lang, g->node, st.phrases, st.kept, st.dropped,
+		       st.words_dropped, st.words);
+	mem_deref(gt);
+	mem_deref(lex);
+	mem_deref(s);
+	if (err)
+		TEST_FAIL("%s grammar: %s", lang, strerror(err));
+	return 0;
+}
+
+int test_asr_script_grammars(void)
+{
+	char zh[1024];
+	int level = log_level_get();
+
+	log_level_set(LOG_ERROR); /* each dropped phrase is a warning */
+	if (script_grammar("en", CMUDICT, 99)) {
+		log_level_set(level);
+		return EINVAL;
+	}
+	if (zh_dict(zh, sizeof(zh))) {
+		log_level_set(level);
+		fprintf(stderr, "SKIP Mandarin grammar: no %s\n", zh);
+		return 0;
+	}
+	/* Cantonese phrases (冇, 嘅, 乜) are not in the dictionary */
+	if (script_grammar("zh", zh, 98)) {
+		log_level_set(level);
+		return EINVAL;
+	}
+	log_level_set(level);
+	return 0;
+}
+
+int test_asr_conf(void)
+{
+	struct asr_conf c;
+	char buf[256];
+
+	asr_conf_init(&c);
+	ASSERT_STREQ("pocketsphinx", c.engine);
+	ASSERT_EQ(ASR_REJECT_LOOP, c.reject);
+	ASSERT_TRUE(isnan(c.reject_threshold));
+	ASSERT_EQ(0, asr_conf_set(&c, "lang", "zh"));
+	ASSERT_EQ(EINVAL, asr_conf_set(&c, "lang", "fr"));
+	ASSERT_EQ(0, asr_conf_set(&c, "reject", "no"));
+	ASSERT_EQ(ASR_REJECT_OFF, c.reject);
+	ASSERT_EQ(0, asr_conf_set(&c, "reject", "garbage"));
+	ASSERT_EQ(ASR_REJECT_GARBAGE, c.reject);
+	ASSERT_EQ(EINVAL, asr_conf_set(&c, "reject", "maybe"));
+	ASSERT_EQ(0, asr_conf_set(&c, "reject_threshold", "-4.5"));
+	ASSERT_TRUE(c.reject_threshold == -4.5);
+	ASSERT_EQ(EINVAL, asr_conf_set(&c, "reject_threshold", "x"));
+	ASSERT_EQ(EINVAL, asr_conf_set(&c, "garbage_weight", "2"));
+	ASSERT_EQ(0, asr_conf_set(&c, "max_busy", "3"));
+	ASSERT_EQ(3, c.max_busy);
+	ASSERT_EQ(EINVAL, asr_conf_set(&c, "max_idle", "-1"));
+	ASSERT_EQ(ENOENT, asr_conf_set(&c, "colour", "blue"));
+	ASSERT_EQ(0, asr_conf_set(&c, "models", "/opt/m"));
+	ASSERT_STREQ("/opt/m", asr_models_dir(c.models_dir, buf,
+					      sizeof(buf)));
+	/* the tests find the shared models beside the source tree */
+	asr_models_dir(NULL, buf, sizeof(buf));
+	ASSERT_TRUE(strstr(buf, "shared/models") != NULL ||
+		    getenv("CALLBOT_MODELS"));
+	return 0;
+}
+
+int test_asr_resample(void)
+{
+	enum { N = 8000 };
+	int16_t *in = malloc(N * sizeof(*in)), *up = malloc(2 * N * 2);
+	int16_t *down = malloc(N / 2 * sizeof(*down));
+	double e_in = 0, e_up = 0, e_alias = 0, e_ref = 0;
+	size_t i;
+
+	if (!in || !up || !down) {
+		free(in);
+		free(up);
+		free(down);
+		return ENOMEM;
+	}
+	/* 1 kHz at 8 kHz -> 16 kHz keeps its level */
+	for (i = 0; i < N; i++)
+		in[i] = (int16_t)(10000 * sin(2 * M_PI * 1000 * i / 8000.0));
+	asr_upsample2(up, in, N);
+	for (i = 200; i < N - 200; i++) {
+		e_in += (double)in[i] * in[i];
+		e_up += (double)up[2 * i] * up[2 * i] +
+			(double)up[2 * i + 1] * up[2 * i + 1];
+	}
+	e_up /= 2;
+	/* 1 kHz at 16 kHz, and 5 kHz (must be filtered out going down) */
+	for (i = 0; i < N; i++)
+		in[i] = (int16_t)(8000 * sin(2 * M_PI * 1000 * i / 16000.0));
+	asr_downsample2(down, in, N);
+	for (i = 100; i < N / 2 - 100; i++)
+		e_ref += (double)down[i] * down[i];
+	for (i = 0; i < N; i++)
+		in[i] = (int16_t)(8000 * sin(2 * M_PI * 5000 * i / 16000.0));
+	asr_downsample2(down, in, N);
+	for (i = 100; i < N / 2 - 100; i++)
+		e_alias += (double)down[i] * down[i];
+	free(in);
+	free(up);
+	free(down);
+	ASSERT_TRUE(fabs(10 * log10(e_up / e_in)) < 0.5);
+	/* the 5 kHz tone comes out at least 40 dB down */
+	ASSERT_TRUE(10 * log10(e_ref / (e_alias + 1)) > 40);
+	return 0;
+}
+
+/* ---- a test-double engine -------------------------------------------------
+ *
+ * decode() reads pcm[0] as the index of the phrase "said" (-1: off-topic)
+ * and pcm[1] as milliseconds to spend, and notes the thread it ran on.
+ */
+
+struct asr_model {
+	int unused;
+};
+
+struct asr_cgram {
+	size_t n;
+	char **v;
+};
+
+struct asr_dec {
+	const struct asr_cgram *cg;
+};
+
+static pthread_t loop_thread;
+static int fake_built;     /* atomic */
+static int fake_on_loop;   /* atomic: decodes run on the loop thread */
+static int fake_decodes;   /* atomic */
+
+static int fake_model_alloc(struct asr_model **mp, const struct asr_conf *c,
+			    const char *dir)
+{
+	(void)c;
+	(void)dir;
+	*mp = mem_zalloc(sizeof(**mp), NULL);
+	return *mp ? 0 : ENOMEM;
+}
+
+static unsigned fake_srate(const struct asr_model *m)
+{
+	(void)m;
+	return 8000;
+}
+
+static const char *fake_model_id(const struct asr_model *m)
+{
+	(void)m;
+	return "fake";
+}
+
+static void cgram_destructor(void *arg)
+{
+	struct asr_cgram *cg = arg;
+	size_t i;
+
+	for (i = 0; i < cg->n; i++)
+		mem_deref(cg->v[i]);
+	mem_deref(cg->v);
+}
+
+static int fake_compile(struct asr_cgram **cgp, const struct asr_model *m,
+			const char *key, const char *name,
+			const char *const *phrases, size_t n,
+			struct asr_grammar_stats *st)
+{
+	struct asr_cgram *cg = mem_zalloc(sizeof(*cg), cgram_destructor);
+	size_t i;
+
+	(void)m;
+	(void)key;
+	(void)name;
+	if (!cg)
+		return ENOMEM;
+	cg->v = mem_zalloc((n ? n : 1) * sizeof(char *), NULL);
+	if (!cg->v) {
+		mem_deref(cg);
+		return ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		if (re_sdprintf(&cg->v[i], "%s", phrases[i])) {
+			mem_deref(cg);
+			return ENOMEM;
+		}
+		cg->n = i + 1;
+	}
+	st->kept = n;
+	*cgp = cg;
+	return 0;
+}
+
+static int fake_dec_alloc(struct asr_dec **dp, const struct asr_model *m,
+			  const struct asr_cgram *cg)
+{
+	(void)m;
+	*dp = mem_zalloc(sizeof(**dp), NULL);
+	if (!*dp)
+		return ENOMEM;
+	(*dp)->cg = cg;
+	__atomic_add_fetch(&fake_built, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static int fake_decode(struct asr_dec *d, const int16_t *pcm, size_t n,
+		       struct asr_engine_result *res)
+{
+	int idx = n ? pcm[0] : -1;
+
+	if (pthread_equal(pthread_self(), loop_thread))
+		__atomic_add_fetch(&fake_on_loop, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&fake_decodes, 1, __ATOMIC_SEQ_CST);
+	if (n > 1 && pcm[1] > 0)
+		usleep((useconds_t)pcm[1] * 1000);
+	if (idx < 0 || (size_t)idx >= d->cg->n) {
+		res->text[0] = '\0';
+		res->rejected = true;
+		res->confidence = 0.1;
+		return 0;
+	}
+	snprintf(res->text, sizeof(res->text), "%s", d->cg->v[idx]);
+	res->confidence = 0.9;
+	return 0;
+}
+
+static const struct asr_engine fake_engine = {
+	.name = "fake",
+	.model_alloc = fake_model_alloc,
+	.srate = fake_srate,
+	.model_id = fake_model_id,
+	.compile = fake_compile,
+	.dec_alloc = fake_dec_alloc,
+	.decode = fake_decode,
+};
+
+/* ---- running the loop ----------------------------------------------------*/
+
+struct fake_res {
+	bool called;
+	int err;
+	char text[64];
+	bool rejected;
+	bool on_loop;
+};
+
+static unsigned left;
+
+static void on_res(int err, const struct asr_result *r, void *arg)
+{
+	struct fake_res *fr = arg;
+
+	fr->called = true;
+	fr->err = err;
+	fr->on_loop = pthread_equal(pthread_self(), loop_thread);
+	if (r) {
+		snprintf(fr->text, sizeof(fr->text), "%s", r->text);
+		fr->rejected = r->rejected;
+	}
+	if (left && --left == 0)
+		re_cancel();
+}
+
+static void on_timeout(void *arg)
+{
+	bool *expired = arg;
+
+	*expired = true;
+	re_cancel();
+}
+
+/* Run the loop until `left` reaches 0 (or ms pass); true if it did. */
+static bool run_loop(unsigned ms)
+{
+	struct tmr t;
+	bool expired = false;
+
+	tmr_init(&t);
+	tmr_start(&t, ms, on_timeout, &expired);
+	if (left)
+		re_main(NULL);
+	tmr_cancel(&t);
+	return !expired;
+}
+
+struct drain {
+	struct tmr t;
+	struct work_pool *pool;
+	unsigned polls;
+};
+
+static void poll_drain(void *arg)
+{
+	struct drain *d = arg;
+
+	if (!work_pending(d->pool) || ++d->polls > 2000) {
+		re_cancel();
+		return;
+	}
+	tmr_start(&d->t, 5, poll_drain, d);
+}
+
+/* Let every queued job (and decoder free) finish before the pool goes. */
+static void drain(struct work_pool *pool)
+{
+	struct drain d = {.pool = pool};
+
+	tmr_init(&d.t);
+	tmr_start(&d.t, 0, poll_drain, &d);
+	re_main(NULL);
+	tmr_cancel(&d.t);
+}
+
+int test_asr_pool(void)
+{
+	static const char *const p1[] = {"yes", "no", "maybe"};
+	static const char *const p2[] = {"hello", "goodbye"};
+	struct fake_res res[24];
+	struct work_pool *pool = NULL;
+	struct asr *asr = NULL;
+	struct asr_grammar *g1 = NULL, *g2 = NULL, *g1b = NULL;
+	struct asr_req *req[4] = {NULL};
+	struct asr_conf c;
+	struct asr_stats st;
+	int16_t pcm[2];
+	size_t i;
+	int err = 0;
+
+	memset(res, 0, sizeof(res));
+	fake_built = fake_on_loop = fake_decodes = 0;
+	TEST_ERR(libre_init());
+	loop_thread = pthread_self();
+	err = asr_engine_register(&fake_engine);
+	if (!err && asr_engine_register(&fake_engine) != EALREADY)
+		err = EINVAL;
+	if (!err)
+		err = work_pool_alloc(&pool, 2);
+	asr_conf_init(&c);
+	c.engine = "fake";
+	c.max_busy = 2;
+	c.max_idle = 2;
+	if (!err)
+		err = asr_alloc(&asr, &c, pool);
+	if (!err)
+		err = asr_grammar_get(&g1, asr, "n1", p1, 3);
+	if (!err)
+		err = asr_grammar_get(&g1b, asr, "n1", p1, 3);
+	if (err)
+		goto out;
+	/* the same phrases give the same grammar */
+	if (g1 != g1b) {
+		err = EINVAL;
+		goto out;
+	}
+
+	/* a burst of 20 for one grammar: at most max_busy decoders (one
+	 * of them the warm-up) serve them all, on workers */
+	left = 20;
+	for (i = 0; i < 20 && !err; i++) {
+		pcm[0] = (int16_t)(i % 4 == 3 ? -1 : (int)(i % 3));
+		pcm[1] = 2;
+		err = asr_recognize(NULL, asr, g1, pcm, 2, 8000, on_res,
+				    &res[i]);
+	}
+	if (err || !run_loop(10000))
+		goto out;
+	for (i = 0; i < 20; i++) {
+		bool off = i % 4 == 3;
+
+		if (!res[i].called || res[i].err || !res[i].on_loop ||
+		    res[i].rejected != off ||
+		    (!off && strcmp(res[i].text, p1[i % 3]))) {
+			fprintf(stderr, "request %zu: %d %d %d \"%s\"\n", i,
+				res[i].called, res[i].err, res[i].on_loop,
+				res[i].text);
+			err = EINVAL;
+			goto out;
+		}
+	}
+	asr_stats(asr, &st);
+	if (fake_on_loop || st.built > 2 || st.reused < 18 ||
+	    st.requests != 20) {
+		fprintf(stderr, "on loop %d, built %u, reused %u\n",
+			fake_on_loop, st.built, st.reused);
+		err = EINVAL;
+		goto out;
+	}
+
+	/* the other grammar: max_idle 2 evicts the least recently used */
+	err = asr_grammar_get(&g2, asr, "n2", p2, 2);
+	if (err)
+		goto out;
+	memset(res, 0, sizeof(res));
+	left = 2;
+	pcm[0] = 1;
+	pcm[1] = 20;
+	err = asr_recognize(NULL, asr, g2, pcm, 2, 8000, on_res, &res[0]);
+	if (!err)
+		err = asr_recognize(NULL, asr, g2, pcm, 2, 8000, on_res,
+				    &res[1]);
+	if (err || !run_loop(10000))
+		goto out;
+	asr_stats(asr, &st);
+	if (strcmp(res[0].text, "goodbye") || st.idle != 2 || !st.evicted) {
+		err = EINVAL;
+		goto out;
+	}
+
+	/* cancelled requests: queued ones never run, running ones are
+	 * dropped when they come back */
+	memset(res, 0, sizeof(res));
+	i = (size_t)__atomic_load_n(&fake_decodes, __ATOMIC_SEQ_CST);
+	pcm[1] = 30;
+	for (int k = 0; k < 4 && !err; k++)
+		err = asr_recognize(&req[k], asr, g1, pcm, 2, 8000, on_res,
+				    &res[k]);
+	if (err)
+		goto out;
+	for (int k = 0; k < 4; k++)
+		req[k] = mem_deref(req[k]);
+	left = 1; /* nothing should call: wait for the timeout */
+	(void)run_loop(300);
+	asr_stats(asr, &st);
+	if (res[0].called || res[1].called || res[2].called ||
+	    res[3].called || st.pending ||
+	    __atomic_load_n(&fake_decodes, __ATOMIC_SEQ_CST) != (int)i + 2) {
+		fprintf(stderr, "cancel: pending %u decodes %d\n", st.pending,
+			fake_decodes - (int)i);
+		err = EINVAL;
+		goto out;
+	}
+
+	/* the asr freed with requests queued and running: no handler, no
+	 * leak, no crash */
+	memset(res, 0, sizeof(res));
+	for (i = 0; i < 6 && !err; i++)
+		err = asr_recognize(NULL, asr, i % 2 ? g1 : g2, pcm, 2, 8000,
+				    on_res, &res[i]);
+	asr = mem_deref(asr);
+	drain(pool);
+	for (i = 0; i < 6; i++) {
+		if (res[i].called)
+			err = EINVAL;
+	}
+out:
+	mem_deref(g1);
+	mem_deref(g1b);
+	mem_deref(g2);
+	mem_deref(asr);
+	if (pool)
+		drain(pool);
+	mem_deref(pool);
+	asr_engine_unregister(&fake_engine);
+	libre_close();
+	if (err)
+		TEST_FAIL("asr pool: %s", strerror(err));
+	return 0;
+}
