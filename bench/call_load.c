@@ -104,8 +104,8 @@ static void ended_h(struct call *c, enum ua_outcome o, uint16_t code,
 
 static void place(struct load *ld)
 {
-	static const struct call_h h = {NULL, answered_h, NULL, NULL,
-					ended_h};
+	static const struct call_h h = {.answered = answered_h,
+					.ended = ended_h};
 	struct leg *l = mem_zalloc(sizeof(*l), leg_destructor);
 	int err;
 

@@ -172,8 +172,18 @@ static void media_play_done_h(struct media_prompt *p, bool interrupted,
 		c->h.prompt_done(c, p, interrupted, c->arg);
 }
 
+static void media_audio_h(const int16_t *pcm, const int16_t *tx, size_t n,
+			  void *arg)
+{
+	struct call *c = arg;
+
+	if (c->state != CALL_ANSWERED || !c->h.audio)
+		return;
+	c->h.audio(c, pcm, tx, n, c->arg);
+}
+
 static const struct media_stream_h media_h = {
-	.audio = NULL,
+	.audio = media_audio_h,
 	.dtmf = media_dtmf_h,
 	.tone = media_tone_h,
 	.timeout = media_timeout_h,

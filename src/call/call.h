@@ -13,6 +13,7 @@
  * handlers it gave still run until then).
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct call;
@@ -28,6 +29,13 @@ struct call_h {
 	/** A DTMF key pressed by the remote party (RFC 4733 or in-band),
 	 *  once per press, after the answer. May be NULL. */
 	void (*dtmf)(struct call *c, char digit, void *arg);
+	/** 20 ms of the remote party's audio (rx, after the jitter buffer;
+	 *  silence when nothing came) and the frame sent on the same tick
+	 *  (tx, silence when nothing plays), every tick from the answer to
+	 *  the end: for VAD, ASR and echo suppression. n is MEDIA_FRAME.
+	 *  Both valid during the call only. May be NULL. */
+	void (*audio)(struct call *c, const int16_t *rx, const int16_t *tx,
+		      size_t n, void *arg);
 	/** A prompt finished; interrupted when call_stop() cut it short.
 	 *  May be NULL. */
 	void (*prompt_done)(struct call *c, struct media_prompt *p,
