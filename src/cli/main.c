@@ -86,6 +86,31 @@ static const struct cli_cmd cmds[] = {
 	 "  --password P         digest password\n"
 	 "  --from URI           our address of record\n",
 	 cmd_answer},
+	{"robot", "--script FILE (--listen ADDR:PORT | --call URI...) [OPTION]...",
+	 "answer or place calls with a script: hear, speak, grade",
+	 "Runs the script on real calls: speech recognition (pocketsphinx,\n"
+	 "a grammar per node, off-topic speech rejected), barge-in, prompts\n"
+	 "synthesized ahead (flite / espeak-ng) or recorded. Prints one JSON\n"
+	 "object per ended call on stdout (docs/robot.md); logs on stderr.\n"
+	 "  --script FILE        the conversation script\n"
+	 "  --listen ADDR:PORT   answer calls here (UDP and TCP)\n"
+	 "  --call URI           place a call (repeatable); exits when done\n"
+	 "  --calls FILE         more URIs, one per line\n"
+	 "  --jobs N             outbound calls at once (default 1)\n"
+	 "  --max-calls N        answer N calls, then exit\n"
+	 "  --var NAME=VALUE     a contact field for the script (repeatable)\n"
+	 "  --record-dir DIR     CALL-ID.wav per call, CALL-ID-N.wav per\n"
+	 "                       utterance the robot could not answer\n"
+	 "  --models DIR         speech models folder (make models)\n"
+	 "  --asr-model NAME     hub4wsj_sc_8k (default) or en-us; zh: tdt_sc_8k\n"
+	 "  --reject MODE        off-topic rejection: loop (default), garbage, off\n"
+	 "  --reject-threshold T rejection threshold (per-frame margin)\n"
+	 "  --end-ms N           end-of-utterance silence (default 500)\n"
+	 "  --voice NAME         TTS voice (default: the script's)\n"
+	 "  --tts-engine NAME    flite, espeak\n"
+	 "  --tts-cache DIR      keep synthesized prompts on disk\n"
+	 "  --from, --registrar, --user, --password   as for 'callbot call'\n",
+	 cmd_robot},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -75,6 +75,8 @@ unsigned dialog_script_check(const struct dialog_script *s,
 
 const char *dialog_script_name(const struct dialog_script *s);
 const char *dialog_script_language(const struct dialog_script *s);
+/** The script's TTS voice (meta voice:), or NULL. */
+const char *dialog_script_voice(const struct dialog_script *s);
 
 /* ---- intent matching ---------------------------------------------------- */
 
@@ -145,6 +147,27 @@ struct dialog_grammar {
 	size_t n;
 	const char *dtmf;           /* keys that mean something here */
 };
+
+/**
+ * What can be heard in a listening node (NULL: the first listening node,
+ * whose grammar also holds every global intent, so it serves before any
+ * node listens, e.g. to hear an opt-out during the disclosure).
+ * @return the grammar, or NULL for an unknown or non-listening node
+ */
+const struct dialog_grammar *dialog_script_grammar(
+	const struct dialog_script *s, const char *node);
+
+/**
+ * Every prompt of the session's script, rendered with the session's
+ * variables (slots not captured yet render empty): for synthesizing
+ * prompts before a call needs them. personal is true when the prompt's
+ * template has a variable (its text may hold contact data).
+ */
+typedef void(dialog_prompt_h)(const char *id, const char *text,
+			      const char *pinyin, const char *audio,
+			      bool personal, void *arg);
+void dialog_prompts_apply(struct dialog_session *sess, dialog_prompt_h *fn,
+			  void *arg);
 
 struct dialog_action {
 	enum dialog_action_type type;

@@ -106,6 +106,24 @@ const char *dialog_script_language(const struct dialog_script *s)
 	return s ? s->language : NULL;
 }
 
+const char *dialog_script_voice(const struct dialog_script *s)
+{
+	return s ? s->voice : NULL;
+}
+
+const struct dialog_grammar *dialog_script_grammar(
+	const struct dialog_script *s, const char *node)
+{
+	int ni;
+
+	if (!s)
+		return NULL;
+	ni = node ? script_node_find(s, node) : s->first_listen;
+	if (ni < 0 || !s->nodes[ni].listens)
+		return NULL;
+	return &s->nodes[ni].grammar;
+}
+
 /* ---- destructor ------------------------------------------------------- */
 
 static void node_free(struct node *n)

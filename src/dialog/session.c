@@ -253,6 +253,24 @@ static const char *rendered(struct dialog_session *sess, int prompt,
 	return *slot;
 }
 
+void dialog_prompts_apply(struct dialog_session *sess, dialog_prompt_h *fn,
+			  void *arg)
+{
+	size_t i;
+
+	if (!sess || !fn)
+		return;
+	for (i = 0; i < sess->s->nprompts; i++) {
+		const struct prompt *p = &sess->s->prompts[i];
+		const char *text = rendered(sess, (int)i, false);
+
+		if (!text)
+			continue;
+		fn(p->id, text, rendered(sess, (int)i, true), p->audio,
+		   strchr(p->text, '{') != NULL, arg);
+	}
+}
+
 /* ---- emitting actions ----------------------------------------------------- */
 
 static struct dialog_action *emit(struct dialog_session *sess,

@@ -1,0 +1,1376 @@
+/**
+ * @file robot.c  One script spoken and heard over real calls (robot.h).
+ *
+ * Per call the robot keeps the dialog session, a VAD, the grammar of the
+ * node listening, at most one recognition in flight (utterances that end
+ * meanwhile wait in order), and the queue of prompts the session asked
+ * for. Prompts are played strictly in the order said: one still being
+ * synthesized holds back those after it. A prompt is "speaking" from the
+ * SAY until its PROMPT_DONE; the silence timer of a LISTEN runs only while
+ * the robot is silent, nobody is speaking and nothing is being
+ * recognized, so slow synthesis or recognition never counts as the
+ * callee's silence.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <re.h>
+#include "core/log.h"
+#include "core/work.h"
+#include "dialog/dialog.h"
+#include "media/media.h"
+#include "media/vad.h"
+#include "sip/ua.h"
+#include "call/call.h"
+#include "asr/asr.h"
+#include "tts/tts.h"
+#include "robot/robot.h"
+
+enum {
+	TICK_MS = 1000,
+	MAX_SEGQ = 8,          /* utterances waiting for the recognizer */
+};
+
+struct robot {
+	struct dialog_script *script;
+	struct asr *asr;
+	struct tts_cache *tts;
+	struct tts_prewarm *pw;
+	struct work_pool *pool;
+	struct asr_grammar *g_first; /* heard before any node listens */
+	struct vad_conf vadc;
+	char *tts_engine, *tts_voice, *record_dir, *lang;
+	struct list calls;           /* struct rcall */
+	robot_report_h *reph;
+	robot_ready_h *readyh;
+	void *arg;
+	unsigned clips_pending;
+};
+
+enum turn_kind {
+	T_ROBOT = 0,
+	T_CALLEE,
+	T_SILENCE,
+	T_DTMF,
+};
+
+struct turn {
+	struct le le;
+	enum turn_kind kind;
+	unsigned t_ms;
+	char *text;        /* ROBOT: prompt id; CALLEE: text heard */
+	char *intent;      /* CALLEE: matched intent */
+	char *guess;       /* CALLEE rejected: the grammar's best guess */
+	char *clip;        /* CALLEE unanswered: clip file */
+	bool interruptible, interrupted, done, failed;
+	bool rejected, barge_in, ignored;
+	unsigned played_ms, audio_ms, decode_ms, barge_ms;
+	double confidence;
+	char digit;
+};
+
+enum say_state {
+	SAY_WAIT = 0,      /* synthesis in progress */
+	SAY_READY,         /* prompt known, not yet given to the call */
+	SAY_QUEUED,        /* given to the call: waits for prompt_done */
+};
+
+struct say {
+	struct le le;
+	struct rcall *rc;
+	unsigned seq;
+	bool interruptible;
+	enum say_state st;
+	struct media_prompt *prompt;
+	struct tts_wait *wait;
+	struct turn *turn;
+	uint64_t started;  /* tmr_jiffies() when given to the call */
+};
+
+struct segitem {
+	struct le le;
+	struct vad_seg *seg;
+	bool barge_in;
+	unsigned barge_ms;
+	unsigned t_ms;
+};
+
+struct rcall {
+	struct le le;
+	struct robot *r;
+	struct call *call;
+	struct dialog_session *sess;
+	struct vad *vad;
+	struct asr_grammar *gram;   /* the node listening */
+	struct asr_req *req;        /* recognition in flight */
+	struct segitem *cur;        /* its utterance */
+	struct turn *cur_turn;      /* the callee turn being fed */
+	struct list segq;
+	struct list says;
+	struct list turns;
+	struct tmr tmr_silence, tmr_tick;
+	uint64_t t_answer;
+	uint64_t frames;
+	unsigned silence_ms;
+	unsigned barge_ms_last;
+	unsigned nclips;
+	bool listening, answered, outbound, barge, reported;
+	bool opt_out, transfer, hangup_robot;
+	unsigned unanswered;
+	char *peer;
+	char acts[256];
+};
+
+static void pump(struct rcall *rc);
+static void step(struct rcall *rc, const struct dialog_event *ev);
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static unsigned elapsed(const struct rcall *rc)
+{
+	if (!rc->answered)
+		return 0;
+	return (unsigned)(tmr_jiffies() - rc->t_answer);
+}
+
+static const char *cid(const struct rcall *rc)
+{
+	return rc->call ? call_id(rc->call) : "robot";
+}
+
+/* A Call-ID as a file name: anything outside [A-Za-z0-9._@+-] is '_'. */
+static void safe_name(char *buf, size_t sz, const char *id)
+{
+	size_t i;
+
+	str_ncpy(buf, id, sz);
+	for (i = 0; buf[i]; i++) {
+		char ch = buf[i];
+
+		if (!strchr("._@+-", ch) && !(ch >= 'A' && ch <= 'Z') &&
+		    !(ch >= 'a' && ch <= 'z') && !(ch >= '0' && ch <= '9'))
+			buf[i] = '_';
+	}
+}
+
+static void act_add(struct rcall *rc, const char *name)
+{
+	size_t n = strlen(rc->acts);
+
+	if (n + strlen(name) + 2 >= sizeof(rc->acts))
+		return;
+	if (n)
+		rc->acts[n++] = ',';
+	strcpy(rc->acts + n, name);
+}
+
+static void turn_destructor(void *arg)
+{
+	struct turn *t = arg;
+
+	list_unlink(&t->le);
+	mem_deref(t->text);
+	mem_deref(t->intent);
+	mem_deref(t->guess);
+	mem_deref(t->clip);
+}
+
+static struct turn *turn_add(struct rcall *rc, enum turn_kind kind,
+			     unsigned t_ms)
+{
+	struct turn *t = mem_zalloc(sizeof(*t), turn_destructor);
+
+	if (!t)
+		return NULL;
+	t->kind = kind;
+	t->t_ms = t_ms;
+	list_append(&rc->turns, &t->le, t);
+	return t;
+}
+
+static bool speaking(const struct rcall *rc)
+{
+	return !list_isempty(&rc->says);
+}
+
+static bool recognizing(const struct rcall *rc)
+{
+	return rc->req || !list_isempty(&rc->segq);
+}
+
+/* ---- the silence timer -------------------------------------------------- */
+
+static void silence_h(void *arg)
+{
+	struct rcall *rc = arg;
+	struct dialog_event ev;
+
+	if (!rc->listening || speaking(rc) || recognizing(rc) ||
+	    vad_active(rc->vad))
+		return;
+	rc->listening = false;
+	turn_add(rc, T_SILENCE, elapsed(rc));
+	memset(&ev, 0, sizeof(ev));
+	ev.type = DIALOG_EV_SILENCE;
+	ev.t_ms = elapsed(rc);
+	step(rc, &ev);
+}
+
+/* Run the silence timer exactly while the callee owes us an answer. */
+static void silence_arm(struct rcall *rc)
+{
+	if (!rc->listening || speaking(rc) || recognizing(rc) ||
+	    vad_active(rc->vad) || !rc->answered || call_ended(rc->call)) {
+		tmr_cancel(&rc->tmr_silence);
+		return;
+	}
+	if (!tmr_isrunning(&rc->tmr_silence))
+		tmr_start(&rc->tmr_silence, rc->silence_ms, silence_h, rc);
+}
+
+/* ---- prompts ------------------------------------------------------------ */
+
+static void say_destructor(void *arg)
+{
+	struct say *s = arg;
+
+	list_unlink(&s->le);
+	mem_deref(s->wait);
+	mem_deref(s->prompt);
+}
+
+/* A prompt is over (played, interrupted, or failed): tell the session. */
+static void say_finish(struct say *s, bool interrupted)
+{
+	struct rcall *rc = s->rc;
+	struct dialog_event ev;
+
+	if (s->turn) {
+		s->turn->done = true;
+		s->turn->interrupted = interrupted;
+		if (s->st == SAY_QUEUED && !interrupted && s->prompt)
+			s->turn->played_ms = (unsigned)(s->prompt->n / 8);
+		else if (s->st == SAY_QUEUED)
+			s->turn->played_ms =
+				(unsigned)(tmr_jiffies() - s->started);
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.type = DIALOG_EV_PROMPT_DONE;
+	ev.seq = s->seq;
+	ev.interrupted = interrupted;
+	ev.t_ms = elapsed(rc);
+	mem_deref(s);
+	step(rc, &ev);
+}
+
+static void say_ready_h(int err, struct tts_entry *e, void *arg)
+{
+	struct say *s = arg;
+	struct media_prompt *p = e ? tts_entry_prepared(e) : NULL;
+
+	s->wait = mem_deref(s->wait);
+	if (err || !p) {
+		log_msg(LOG_ERROR, cid(s->rc), "prompt %s: synthesis failed: "
+			"%s", s->turn ? s->turn->text : "?",
+			strerror(err ? err : EINVAL));
+		if (s->turn)
+			s->turn->failed = true;
+		s->st = SAY_READY; /* with no prompt: skipped by pump() */
+	}
+	else {
+		s->prompt = mem_ref(p);
+		s->st = SAY_READY;
+	}
+	pump(s->rc);
+}
+
+static void tts_request(struct robot *r, struct tts_req *req,
+			const struct dialog_action *a)
+{
+	memset(req, 0, sizeof(*req));
+	req->engine = r->tts_engine;
+	req->voice = r->tts_voice;
+	req->lang = r->lang;
+	req->text = a->text;
+	req->pinyin = a->pinyin;
+	req->audio = a->audio;
+}
+
+static void on_say(struct rcall *rc, const struct dialog_action *a)
+{
+	struct say *s = mem_zalloc(sizeof(*s), say_destructor);
+	struct tts_entry *e = NULL;
+	struct tts_req req;
+	int err;
+
+	if (!s)
+		return;
+	s->rc = rc;
+	s->seq = a->seq;
+	s->interruptible = a->interruptible;
+	s->turn = turn_add(rc, T_ROBOT, elapsed(rc));
+	if (s->turn) {
+		s->turn->interruptible = a->interruptible;
+		str_dup(&s->turn->text, a->name ? a->name : "");
+	}
+	list_append(&rc->says, &s->le, s);
+
+	tts_request(rc->r, &req, a);
+	err = tts_prompt_get(&e, &s->wait, rc->r->tts, &req, say_ready_h, s);
+	if (err == EINPROGRESS)
+		return;
+	if (err && req.audio) {
+		/* a recording that cannot be read: say its text instead */
+		log_msg(LOG_WARN, cid(rc), "prompt %s: recording %s: %s; "
+			"synthesizing the text", a->name, req.audio,
+			strerror(err));
+		req.audio = NULL;
+		err = tts_prompt_get(&e, &s->wait, rc->r->tts, &req,
+				     say_ready_h, s);
+		if (err == EINPROGRESS)
+			return;
+	}
+	if (err || !tts_entry_prepared(e)) {
+		log_msg(LOG_ERROR, cid(rc), "prompt %s: %s", a->name,
+			strerror(err ? err : EINVAL));
+		if (s->turn)
+			s->turn->failed = true;
+	}
+	else {
+		s->prompt = mem_ref(tts_entry_prepared(e));
+	}
+	mem_deref(e);
+	s->st = SAY_READY;
+}
+
+/* Give ready prompts to the call, in order; finish failed ones. */
+static void pump(struct rcall *rc)
+{
+	struct le *le;
+
+	if (!rc->call || call_ended(rc->call))
+		return;
+	for (le = list_head(&rc->says); le;) {
+		struct say *s = le->data;
+
+		le = le->next;
+		if (s->st == SAY_QUEUED)
+			continue;
+		if (s->st == SAY_WAIT)
+			break;
+		if (!s->prompt) {
+			/* nothing to play: as if heard (the call goes on) */
+			say_finish(s, false);
+			return; /* step() pumps again */
+		}
+		if (call_play(rc->call, s->prompt)) {
+			log_msg(LOG_ERROR, cid(rc), "cannot play a prompt");
+			s->prompt = mem_deref(s->prompt);
+			continue;
+		}
+		s->st = SAY_QUEUED;
+		s->started = tmr_jiffies();
+	}
+	silence_arm(rc);
+}
+
+/* The first prompt not yet over: what the callee hears now or next. */
+static struct say *say_head(const struct rcall *rc)
+{
+	struct le *le = list_head(&rc->says);
+
+	return le ? le->data : NULL;
+}
+
+/* Callee speech over an interruptible prompt: stop it and what follows. */
+static void barge_in(struct rcall *rc)
+{
+	struct le *le;
+
+	call_stop(rc->call);
+	/* prompts not yet given to the call are dropped now; the queued
+	 * ones come back through prompt_done(interrupted) */
+	for (le = list_head(&rc->says); le;) {
+		struct say *s = le->data;
+
+		le = le->next;
+		if (s->st != SAY_QUEUED) {
+			s->wait = mem_deref(s->wait);
+			if (s->turn)
+				s->turn->interrupted = true;
+			mem_deref(s);
+		}
+	}
+}
+
+static void prompt_done_h(struct call *c, struct media_prompt *p,
+			  bool interrupted, void *arg)
+{
+	struct rcall *rc = arg;
+	struct le *le;
+
+	(void)c;
+	LIST_FOREACH(&rc->says, le)
+	{
+		struct say *s = le->data;
+
+		if (s->st == SAY_QUEUED && s->prompt == p) {
+			say_finish(s, interrupted);
+			return;
+		}
+	}
+}
+
+/* ---- hearing ------------------------------------------------------------ */
+
+static void segitem_destructor(void *arg)
+{
+	struct segitem *si = arg;
+
+	list_unlink(&si->le);
+	mem_deref(si->seg);
+}
+
+/* An unanswered utterance: keep its audio for the operator. */
+struct clip_job {
+	struct robot *r;
+	struct vad_seg *seg;
+	char *path;
+};
+
+static void clip_job_destructor(void *arg)
+{
+	struct clip_job *j = arg;
+
+	mem_deref(j->seg);
+	mem_deref(j->path);
+}
+
+static void le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static int clip_work(void *arg)
+{
+	struct clip_job *j = arg;
+	uint8_t h[44];
+	uint32_t bytes = (uint32_t)(j->seg->n * 2);
+	FILE *f;
+	size_t i;
+	int err = 0;
+
+	memcpy(h, "RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0", 24);
+	le32(h + 4, 36 + bytes);
+	le32(h + 24, 8000);
+	le32(h + 28, 16000);
+	memcpy(h + 32, "\x02\0\x10\0data", 8);
+	le32(h + 40, bytes);
+	f = fopen(j->path, "wb");
+	if (!f)
+		return errno;
+	if (fwrite(h, 1, sizeof(h), f) != sizeof(h))
+		err = EIO;
+	for (i = 0; !err && i < j->seg->n; i++) {
+		uint16_t s = (uint16_t)j->seg->pcm[i];
+		uint8_t b[2] = {(uint8_t)s, (uint8_t)(s >> 8)};
+
+		if (fwrite(b, 1, 2, f) != 2)
+			err = EIO;
+	}
+	if (fclose(f) && !err)
+		err = errno;
+	return err;
+}
+
+static void clip_done(int err, void *arg)
+{
+	struct clip_job *j = arg;
+
+	if (err)
+		log_msg(LOG_WARN, "robot", "clip %s: %s", j->path,
+			strerror(err));
+	--j->r->clips_pending;
+	mem_deref(j);
+}
+
+static char *clip_save(struct rcall *rc, struct vad_seg *seg)
+{
+	struct robot *r = rc->r;
+	struct clip_job *j;
+	char id[128];
+
+	if (!r->record_dir || !seg || !seg->n)
+		return NULL;
+	j = mem_zalloc(sizeof(*j), clip_job_destructor);
+	if (!j)
+		return NULL;
+	safe_name(id, sizeof(id), cid(rc));
+	j->r = r;
+	j->seg = mem_ref(seg);
+	if (re_sdprintf(&j->path, "%s/%s-%u.wav", r->record_dir, id,
+			++rc->nclips) ||
+	    work_submit(r->pool, clip_work, clip_done, j)) {
+		mem_deref(j);
+		return NULL;
+	}
+	++r->clips_pending;
+	return mem_ref(j->path);
+}
+
+static void recognize_next(struct rcall *rc);
+
+static void asr_h(int err, const struct asr_result *res, void *arg)
+{
+	struct rcall *rc = arg;
+	struct segitem *si = rc->cur;
+	struct dialog_event ev;
+	struct turn *t;
+
+	rc->req = mem_deref(rc->req);
+	rc->cur = NULL;
+	t = turn_add(rc, T_CALLEE, si ? si->t_ms : elapsed(rc));
+	if (err || !res) {
+		log_msg(LOG_ERROR, cid(rc), "recognition failed: %s",
+			strerror(err ? err : EINVAL));
+		if (t) {
+			t->rejected = true;
+			str_dup(&t->text, "");
+		}
+	}
+	else if (t) {
+		t->confidence = res->confidence;
+		t->rejected = res->rejected;
+		t->audio_ms = res->audio_ms;
+		t->decode_ms = res->decode_ms;
+		if (res->rejected) {
+			str_dup(&t->text, "");
+			str_dup(&t->guess, res->text);
+		}
+		else {
+			str_dup(&t->text, res->text);
+		}
+	}
+	if (t && si) {
+		t->barge_in = si->barge_in;
+		t->barge_ms = si->barge_ms;
+	}
+	log_msg(LOG_INFO, cid(rc), "heard \"%s\"%s (confidence %.2f, %u ms "
+		"decoding)", res ? res->text : "", res && res->rejected ?
+		" rejected" : "", res ? res->confidence : 0.0,
+		res ? res->decode_ms : 0);
+
+	/* an off-topic sound while nobody listens changes nothing */
+	if (t && t->rejected && !rc->listening) {
+		t->ignored = true;
+		goto out;
+	}
+	rc->listening = false;
+	rc->cur_turn = t;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = DIALOG_EV_UTTERANCE;
+	ev.t_ms = elapsed(rc);
+	ev.text = t && t->text ? t->text : "";
+	ev.confidence = t && !t->rejected ? t->confidence : 0;
+	if (t && si && t->rejected && rc->r->record_dir)
+		t->clip = clip_save(rc, si->seg);
+	step(rc, &ev);
+	rc->cur_turn = NULL;
+ out:
+	mem_deref(si);
+	recognize_next(rc);
+	silence_arm(rc);
+}
+
+static void recognize_next(struct rcall *rc)
+{
+	struct robot *r = rc->r;
+	struct asr_grammar *g;
+	struct segitem *si;
+	int err;
+
+	while (!rc->req && !list_isempty(&rc->segq)) {
+		si = list_ledata(list_head(&rc->segq));
+		list_unlink(&si->le);
+		g = rc->gram ? rc->gram : r->g_first;
+		if (!g || !si->seg || dialog_ended(rc->sess)) {
+			mem_deref(si);
+			continue;
+		}
+		err = asr_recognize(&rc->req, r->asr, g, si->seg->pcm,
+				    si->seg->n, 8000, asr_h, rc);
+		if (err) {
+			log_msg(LOG_ERROR, cid(rc), "cannot recognize: %s",
+				strerror(err));
+			mem_deref(si);
+			continue;
+		}
+		rc->cur = si;
+	}
+}
+
+static void audio_h(struct call *c, const int16_t *rx, const int16_t *tx,
+		    size_t n, void *arg)
+{
+	struct rcall *rc = arg;
+	struct vad_event ev;
+	struct say *head;
+
+	(void)c;
+	if (n != MEDIA_FRAME || !rc->vad)
+		return;
+	++rc->frames;
+	switch (vad_feed(rc->vad, rx, call_playing(rc->call) ? tx : NULL,
+			 &ev)) {
+
+	case VAD_EV_START:
+		tmr_cancel(&rc->tmr_silence);
+		head = say_head(rc);
+		rc->barge = false;
+		if (head && head->interruptible) {
+			unsigned ms = (unsigned)(ev.frame - ev.onset + 1) * 20;
+
+			log_msg(LOG_INFO, cid(rc), "barge-in: prompt stopped "
+				"%u ms after the onset", ms);
+			rc->barge = true;
+			rc->barge_ms_last = ms;
+			barge_in(rc);
+		}
+		break;
+
+	case VAD_EV_END: {
+		struct segitem *si;
+
+		if (list_count(&rc->segq) >= MAX_SEGQ) {
+			log_msg(LOG_WARN, cid(rc), "recognizer behind: "
+				"utterance dropped");
+			mem_deref(ev.seg);
+			break;
+		}
+		si = mem_zalloc(sizeof(*si), segitem_destructor);
+		if (!si) {
+			mem_deref(ev.seg);
+			break;
+		}
+		si->seg = ev.seg;
+		si->barge_in = rc->barge;
+		si->barge_ms = rc->barge ? rc->barge_ms_last : 0;
+		si->t_ms = (unsigned)(ev.onset * 20);
+		rc->barge = false;
+		list_append(&rc->segq, &si->le, si);
+		recognize_next(rc);
+		break;
+	}
+
+	case VAD_EV_DISCARD:
+		rc->barge = false;
+		silence_arm(rc);
+		break;
+
+	default:
+		break;
+	}
+}
+
+/* ---- the session -------------------------------------------------------- */
+
+static void on_listen(struct rcall *rc, const struct dialog_action *a)
+{
+	const struct dialog_grammar *g = a->grammar;
+	struct asr_grammar *ng = NULL;
+	int err;
+
+	rc->listening = true;
+	rc->silence_ms = a->timeout_ms ? a->timeout_ms : 6000;
+	if (!g)
+		return;
+	err = asr_grammar_get(&ng, rc->r->asr, g->node, g->phrases, g->n);
+	if (err) {
+		log_msg(LOG_ERROR, cid(rc), "grammar of %s: %s", g->node,
+			strerror(err));
+		return;
+	}
+	mem_deref(rc->gram);
+	rc->gram = ng;
+}
+
+static void on_action(struct rcall *rc, const struct dialog_action *a)
+{
+	switch (a->type) {
+
+	case DIALOG_ACT_SAY:
+		on_say(rc, a);
+		break;
+
+	case DIALOG_ACT_LISTEN:
+		on_listen(rc, a);
+		break;
+
+	case DIALOG_ACT_HANGUP:
+		act_add(rc, "hangup");
+		rc->hangup_robot = true;
+		rc->listening = false;
+		call_hangup(rc->call);
+		break;
+
+	case DIALOG_ACT_TRANSFER:
+		/* no REFER in this SIP layer: say so and end the call */
+		log_msg(LOG_WARN, cid(rc), "transfer to %s asked: transfers "
+			"are not supported, hanging up", a->arg ? a->arg : "?");
+		act_add(rc, "transfer");
+		rc->transfer = true;
+		rc->hangup_robot = true;
+		call_hangup(rc->call);
+		break;
+
+	case DIALOG_ACT_OPT_OUT:
+		log_msg(LOG_INFO, cid(rc), "opt-out: the number goes on the "
+			"do-not-call list");
+		act_add(rc, "opt_out");
+		rc->opt_out = true;
+		break;
+
+	case DIALOG_ACT_UNANSWERED:
+		++rc->unanswered;
+		if (rc->cur_turn && !rc->cur_turn->clip && rc->cur &&
+		    rc->r->record_dir)
+			rc->cur_turn->clip = clip_save(rc, rc->cur->seg);
+		log_msg(LOG_INFO, cid(rc), "unanswered in %s: \"%s\"",
+			a->node ? a->node : "?", a->text ? a->text : "");
+		break;
+
+	case DIALOG_ACT_MATCH:
+		if (rc->cur_turn && a->name && !rc->cur_turn->intent)
+			str_dup(&rc->cur_turn->intent, a->name);
+		break;
+
+	default:
+		break;
+	}
+}
+
+static void step(struct rcall *rc, const struct dialog_event *ev)
+{
+	struct dialog_actions acts;
+	size_t i;
+
+	if (!rc->sess || dialog_ended(rc->sess))
+		return;
+	if (dialog_step(rc->sess, ev, &acts))
+		return;
+	for (i = 0; i < acts.n; i++)
+		on_action(rc, &acts.v[i]);
+	pump(rc);
+}
+
+static void dtmf_h(struct call *c, char digit, void *arg)
+{
+	struct rcall *rc = arg;
+	struct dialog_event ev;
+	struct turn *t;
+	struct say *head = say_head(rc);
+
+	(void)c;
+	t = turn_add(rc, T_DTMF, elapsed(rc));
+	if (t)
+		t->digit = digit;
+	if (head && head->interruptible)
+		barge_in(rc);
+	rc->listening = false;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = DIALOG_EV_DTMF;
+	ev.digit = digit;
+	ev.t_ms = elapsed(rc);
+	step(rc, &ev);
+	silence_arm(rc);
+}
+
+static void tick_h(void *arg)
+{
+	struct rcall *rc = arg;
+	struct dialog_event ev;
+
+	tmr_start(&rc->tmr_tick, TICK_MS, tick_h, rc);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = DIALOG_EV_TICK;
+	ev.t_ms = elapsed(rc);
+	step(rc, &ev);
+}
+
+static void answered_h(struct call *c, void *arg)
+{
+	struct rcall *rc = arg;
+	struct robot *r = rc->r;
+	struct dialog_event ev;
+	int err;
+
+	rc->answered = true;
+	rc->t_answer = tmr_jiffies();
+	err = vad_alloc(&rc->vad, &r->vadc);
+	if (err)
+		log_msg(LOG_ERROR, cid(rc), "VAD: %s: not listening",
+			strerror(err));
+	if (r->record_dir) {
+		char *path = NULL;
+		char id[128];
+
+		safe_name(id, sizeof(id), call_id(c));
+		if (!re_sdprintf(&path, "%s/%s.wav", r->record_dir, id)) {
+			err = call_record(c, path);
+			if (err)
+				log_msg(LOG_WARN, cid(rc), "recording %s: %s",
+					path, strerror(err));
+		}
+		mem_deref(path);
+	}
+	tmr_start(&rc->tmr_tick, TICK_MS, tick_h, rc);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = DIALOG_EV_ANSWERED;
+	step(rc, &ev);
+}
+
+/* ---- the report --------------------------------------------------------- */
+
+static int json_str(struct mbuf *mb, const char *s)
+{
+	int err = mbuf_write_u8(mb, '"');
+
+	for (; s && *s && !err; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			err = mbuf_printf(mb, "\\%c", ch);
+		else if (ch < 0x20)
+			err = mbuf_printf(mb, "\\u%04x", ch);
+		else
+			err = mbuf_write_u8(mb, ch);
+	}
+	return err ? err : mbuf_write_u8(mb, '"');
+}
+
+static int json_str_or_null(struct mbuf *mb, const char *s)
+{
+	return s ? json_str(mb, s) : mbuf_write_str(mb, "null");
+}
+
+static int turn_json(struct mbuf *mb, const struct turn *t)
+{
+	int err = mbuf_printf(mb, "{\"t\":%u,", t->t_ms);
+
+	switch (t->kind) {
+
+	case T_ROBOT:
+		err |= mbuf_write_str(mb, "\"robot\":");
+		err |= json_str(mb, t->text);
+		err |= mbuf_printf(mb, ",\"interruptible\":%s,\"interrupted\":"
+				   "%s,\"played_ms\":%u%s}",
+				   t->interruptible ? "true" : "false",
+				   t->interrupted ? "true" : "false",
+				   t->played_ms,
+				   t->failed ? ",\"failed\":true" :
+				   !t->done ? ",\"cut\":true" : "");
+		break;
+
+	case T_CALLEE:
+		err |= mbuf_write_str(mb, "\"heard\":");
+		err |= json_str(mb, t->text);
+		err |= mbuf_write_str(mb, ",\"intent\":");
+		err |= json_str_or_null(mb, t->intent);
+		err |= mbuf_printf(mb, ",\"confidence\":%.3f,\"rejected\":%s",
+				   t->confidence,
+				   t->rejected ? "true" : "false");
+		if (t->guess) {
+			err |= mbuf_write_str(mb, ",\"guess\":");
+			err |= json_str(mb, t->guess);
+		}
+		if (t->clip) {
+			err |= mbuf_write_str(mb, ",\"clip\":");
+			err |= json_str(mb, t->clip);
+		}
+		if (t->ignored)
+			err |= mbuf_write_str(mb, ",\"ignored\":true");
+		err |= mbuf_printf(mb, ",\"barge_in\":%s,\"audio_ms\":%u,"
+				   "\"decode_ms\":%u}",
+				   t->barge_in ? "true" : "false",
+				   t->audio_ms, t->decode_ms);
+		break;
+
+	case T_SILENCE:
+		err |= mbuf_write_str(mb, "\"silence\":true}");
+		break;
+
+	case T_DTMF:
+		err |= mbuf_printf(mb, "\"dtmf\":\"%c\"}", t->digit);
+		break;
+	}
+	return err;
+}
+
+/* The disclosure (every prompt that may not be interrupted) was heard to
+ * its end: played whole, and none left unsaid. */
+static bool disclosure_heard(const struct rcall *rc)
+{
+	struct le *le;
+	bool any = false;
+
+	LIST_FOREACH(&rc->turns, le)
+	{
+		const struct turn *t = le->data;
+
+		if (t->kind != T_ROBOT || t->interruptible)
+			continue;
+		any = true;
+		if (!t->done || t->interrupted || t->failed)
+			return false;
+	}
+	return any;
+}
+
+static int report_json(struct mbuf *mb, struct rcall *rc,
+		       const char *outcome, uint16_t code,
+		       const struct dialog_grade *g)
+{
+	const struct dialog_session *sess = rc->answered ? rc->sess : NULL;
+	struct le *le;
+	size_t i, n;
+	int err = 0;
+	bool first;
+
+	err |= mbuf_write_str(mb, "{\"call_id\":");
+	err |= json_str(mb, cid(rc));
+	err |= mbuf_printf(mb, ",\"direction\":\"%s\",\"peer\":",
+			   rc->outbound ? "out" : "in");
+	err |= json_str(mb, rc->peer);
+	err |= mbuf_write_str(mb, ",\"script\":");
+	err |= json_str(mb, dialog_script_name(rc->r->script));
+	err |= mbuf_printf(mb, ",\"lang\":\"%s\",\"outcome\":\"%s\","
+			   "\"code\":%u,\"duration_ms\":%u,\"turns\":[",
+			   rc->r->lang, outcome, code, elapsed(rc));
+	first = true;
+	LIST_FOREACH(&rc->turns, le)
+	{
+		if (!first)
+			err |= mbuf_write_u8(mb, ',');
+		first = false;
+		err |= turn_json(mb, le->data);
+	}
+	err |= mbuf_write_str(mb, "],\"tags\":[");
+	n = dialog_tag_count(sess);
+	for (i = 0; i < n; i++) {
+		if (i)
+			err |= mbuf_write_u8(mb, ',');
+		err |= json_str(mb, dialog_tag(sess, i));
+	}
+	err |= mbuf_write_str(mb, "],\"slots\":{");
+	n = dialog_slot_count(sess);
+	first = true;
+	for (i = 0; i < n; i++) {
+		const char *name = dialog_slot_name(sess, i);
+		const char *val = dialog_slot_value(sess, name);
+
+		if (!val || !*val)
+			continue;
+		if (!first)
+			err |= mbuf_write_u8(mb, ',');
+		first = false;
+		err |= json_str(mb, name);
+		err |= mbuf_write_u8(mb, ':');
+		err |= json_str(mb, val);
+	}
+	err |= mbuf_write_str(mb, "},\"actions\":[");
+	{
+		char acts[sizeof(rc->acts)], *tok, *save = NULL;
+
+		str_ncpy(acts, rc->acts, sizeof(acts));
+		first = true;
+		for (tok = strtok_r(acts, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save)) {
+			if (!first)
+				err |= mbuf_write_u8(mb, ',');
+			first = false;
+			err |= json_str(mb, tok);
+		}
+	}
+	err |= mbuf_printf(mb, "],\"opt_out\":%s,\"unanswered\":%u,"
+			   "\"disclosure_heard\":%s,\"hangup_by\":\"%s\","
+			   "\"grade\":\"%c\",\"reason\":",
+			   rc->opt_out ? "true" : "false", rc->unanswered,
+			   disclosure_heard(rc) ? "true" : "false",
+			   !rc->answered ? "none" :
+			   rc->hangup_robot ? "robot" : "callee",
+			   g->grade);
+	err |= json_str(mb, g->reason);
+	err |= mbuf_write_u8(mb, '}');
+	return err ? ENOMEM : 0;
+}
+
+static void rcall_destructor(void *arg)
+{
+	struct rcall *rc = arg;
+
+	tmr_cancel(&rc->tmr_silence);
+	tmr_cancel(&rc->tmr_tick);
+	list_unlink(&rc->le);
+	list_flush(&rc->says);
+	list_flush(&rc->segq);
+	list_flush(&rc->turns);
+	mem_deref(rc->req);
+	mem_deref(rc->cur);
+	mem_deref(rc->gram);
+	mem_deref(rc->vad);
+	mem_deref(rc->sess);
+	mem_deref(rc->peer);
+	if (rc->call)
+		call_hangup(rc->call);
+	mem_deref(rc->call);
+}
+
+static void ended_h(struct call *c, enum ua_outcome o, uint16_t code,
+		    void *arg)
+{
+	struct rcall *rc = arg;
+	struct robot *r = rc->r;
+	struct dialog_event ev;
+	struct dialog_grade g;
+	struct robot_report rep;
+	const char *outcome = ua_outcome_name(o);
+	struct mbuf *mb;
+
+	(void)c;
+	tmr_cancel(&rc->tmr_silence);
+	tmr_cancel(&rc->tmr_tick);
+	/* an answer in flight is dropped: the callee is gone */
+	rc->req = mem_deref(rc->req);
+	if (rc->answered && !dialog_ended(rc->sess)) {
+		memset(&ev, 0, sizeof(ev));
+		ev.type = DIALOG_EV_HANGUP;
+		ev.t_ms = elapsed(rc);
+		dialog_step(rc->sess, &ev, &(struct dialog_actions){0});
+	}
+	memset(&g, 0, sizeof(g));
+	if (dialog_grade(r->script, rc->answered ? rc->sess : NULL, outcome,
+			 &g)) {
+		g.grade = 'F';
+		str_ncpy(g.reason, "not graded", sizeof(g.reason));
+	}
+	mb = mbuf_alloc(2048);
+	if (mb && !report_json(mb, rc, outcome, code, &g) &&
+	    !mbuf_write_u8(mb, 0)) {
+		memset(&rep, 0, sizeof(rep));
+		rep.json = (const char *)mb->buf;
+		rep.call_id = cid(rc);
+		rep.outcome = outcome;
+		rep.grade = g.grade;
+		rep.opted_out = rc->opt_out;
+		log_msg(LOG_INFO, cid(rc), "ended: %s %u, grade %c (%s)",
+			outcome, code, g.grade, g.reason);
+		rc->reported = true;
+		if (r->reph)
+			r->reph(&rep, r->arg);
+	}
+	else {
+		log_msg(LOG_ERROR, cid(rc), "out of memory for the report");
+	}
+	mem_deref(mb);
+	mem_deref(rc);
+}
+
+static const struct call_h call_handlers = {
+	.answered = answered_h,
+	.audio = audio_h,
+	.dtmf = dtmf_h,
+	.prompt_done = prompt_done_h,
+	.ended = ended_h,
+};
+
+/* ---- calls -------------------------------------------------------------- */
+
+static int rcall_alloc(struct rcall **rcp, struct robot *r,
+		       const char *const *vars, size_t nvars)
+{
+	struct rcall *rc = mem_zalloc(sizeof(*rc), rcall_destructor);
+	int err;
+
+	if (!rc)
+		return ENOMEM;
+	rc->r = r;
+	tmr_init(&rc->tmr_silence);
+	tmr_init(&rc->tmr_tick);
+	err = dialog_session_alloc(&rc->sess, r->script, vars, nvars);
+	if (err) {
+		mem_deref(rc);
+		return err;
+	}
+	list_append(&r->calls, &rc->le, rc);
+	*rcp = rc;
+	return 0;
+}
+
+int robot_answer(struct robot *r, struct ua_call *uc, const char *const *vars,
+		 size_t nvars)
+{
+	struct rcall *rc;
+	int err;
+
+	if (!r || !uc)
+		return EINVAL;
+	err = rcall_alloc(&rc, r, vars, nvars);
+	if (err) {
+		ua_call_reject(uc, 500, "Server Internal Error");
+		return err;
+	}
+	str_dup(&rc->peer, ua_call_peer(uc));
+	err = call_accept(&rc->call, uc, &call_handlers, rc);
+	if (err)
+		mem_deref(rc);
+	return err;
+}
+
+int robot_dial(struct robot *r, struct ua *ua, const char *uri,
+	       const char *const *vars, size_t nvars)
+{
+	struct rcall *rc;
+	int err;
+
+	if (!r || !ua || !uri)
+		return EINVAL;
+	err = rcall_alloc(&rc, r, vars, nvars);
+	if (err)
+		return err;
+	rc->outbound = true;
+	str_dup(&rc->peer, uri);
+	err = call_connect(&rc->call, ua, uri, &call_handlers, rc);
+	if (err)
+		mem_deref(rc);
+	return err;
+}
+
+unsigned robot_active(const struct robot *r)
+{
+	return r ? list_count(&r->calls) : 0;
+}
+
+void robot_hangup_all(struct robot *r)
+{
+	struct le *le;
+
+	if (!r)
+		return;
+	LIST_FOREACH(&r->calls, le)
+	{
+		struct rcall *rc = le->data;
+
+		if (rc->call)
+			call_hangup(rc->call);
+	}
+}
+
+const struct dialog_script *robot_script(const struct robot *r)
+{
+	return r ? r->script : NULL;
+}
+
+bool robot_busy(const struct robot *r)
+{
+	return r && (work_pending(r->pool) || r->clips_pending);
+}
+
+/* ---- the robot ---------------------------------------------------------- */
+
+void robot_conf_init(struct robot_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	asr_conf_init(&conf->asr);
+}
+
+static void robot_destructor(void *arg)
+{
+	struct robot *r = arg;
+	struct le *le;
+
+	/* calls still open are hung up without reports */
+	while ((le = list_head(&r->calls))) {
+		struct rcall *rc = le->data;
+
+		list_unlink(&rc->le);
+		rc->r = r;
+		mem_deref(rc);
+	}
+	mem_deref(r->pw);
+	mem_deref(r->g_first);
+	mem_deref(r->asr);
+	mem_deref(r->tts);
+	mem_deref(r->script);
+	mem_deref(r->tts_engine);
+	mem_deref(r->tts_voice);
+	mem_deref(r->record_dir);
+	mem_deref(r->lang);
+}
+
+static int prepare_h(void **objp, const struct tts_audio *a, const char *key,
+		     void *arg)
+{
+	struct media_prompt *p = NULL;
+	int err;
+
+	(void)arg;
+	err = media_prompt_alloc(&p, a->pcm, a->n, a->srate, key);
+	if (!err)
+		*objp = p;
+	return err;
+}
+
+struct prewarm_ctx {
+	struct robot *r;
+	struct tts_req *v;
+	size_t n, cap;
+};
+
+static void prompt_h(const char *id, const char *text, const char *pinyin,
+		     const char *audio, bool personal, void *arg)
+{
+	struct prewarm_ctx *pc = arg;
+	struct tts_req *q;
+
+	(void)id;
+	if (personal || pc->n >= pc->cap)
+		return;
+	q = &pc->v[pc->n++];
+	memset(q, 0, sizeof(*q));
+	q->engine = pc->r->tts_engine;
+	q->voice = pc->r->tts_voice;
+	q->lang = pc->r->lang;
+	q->text = text;
+	q->pinyin = pinyin;
+	q->audio = audio;
+}
+
+static void prewarm_h(const struct tts_prewarm_stats *st, void *arg)
+{
+	struct robot *r = arg;
+
+	r->pw = mem_deref(r->pw);
+	log_msg(LOG_INFO, "robot", "prompts ready: %u (%u synthesized, %u "
+		"from disk, %u failed)", st->total, st->synthesized, st->disk,
+		st->failed);
+	if (r->readyh)
+		r->readyh(st->failed ? st->err : 0, r->arg);
+}
+
+static int prewarm(struct robot *r)
+{
+	struct dialog_session *sess = NULL;
+	struct prewarm_ctx pc;
+	int err;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.r = r;
+	pc.cap = 512;
+	pc.v = mem_zalloc(pc.cap * sizeof(*pc.v), NULL);
+	if (!pc.v)
+		return ENOMEM;
+	err = dialog_session_alloc(&sess, r->script, NULL, 0);
+	if (err)
+		goto out;
+	dialog_prompts_apply(sess, prompt_h, &pc);
+	err = tts_prewarm(&r->pw, r->tts, pc.v, pc.n, prewarm_h, r);
+	if (err == EINPROGRESS)
+		err = 0;
+	else if (!err && r->readyh)
+		r->readyh(0, r->arg);
+ out:
+	mem_deref(sess);
+	mem_deref(pc.v);
+	return err;
+}
+
+int robot_alloc(struct robot **rp, const struct robot_conf *conf,
+		struct work_pool *pool, robot_report_h *reph,
+		robot_ready_h *readyh, void *arg)
+{
+	struct dialog_diags diags;
+	struct tts_cache_conf tc;
+	struct asr_conf ac;
+	const struct dialog_grammar *g;
+	struct robot *r;
+	int err;
+
+	if (!rp || !conf || !conf->script || !pool)
+		return EINVAL;
+	r = mem_zalloc(sizeof(*r), robot_destructor);
+	if (!r)
+		return ENOMEM;
+	r->pool = pool;
+	r->reph = reph;
+	r->readyh = readyh;
+	r->arg = arg;
+
+	memset(&diags, 0, sizeof(diags));
+	err = dialog_script_load(&r->script, conf->script, &diags);
+	if (err) {
+		dialog_diags_print(&diags, conf->script, stderr);
+		dialog_diags_reset(&diags);
+		goto out;
+	}
+	dialog_diags_reset(&diags);
+	err = str_dup(&r->lang, dialog_script_language(r->script));
+	if (err)
+		goto out;
+	if (conf->tts_engine)
+		err |= str_dup(&r->tts_engine, conf->tts_engine);
+	if (conf->tts_voice)
+		err |= str_dup(&r->tts_voice, conf->tts_voice);
+	else if (dialog_script_voice(r->script) && !conf->tts_engine)
+		err |= str_dup(&r->tts_voice, dialog_script_voice(r->script));
+	if (conf->record_dir)
+		err |= str_dup(&r->record_dir, conf->record_dir);
+	if (err)
+		goto out;
+
+	r->vadc.end_ms = conf->end_ms;
+	r->vadc.min_ms = conf->min_speech_ms;
+	r->vadc.max_ms = conf->max_utt_ms;
+
+	ac = conf->asr;
+	ac.lang = r->lang;
+	if (!strcmp(r->lang, "zh") && ac.model && strstr(ac.model, "hub4"))
+		ac.model = NULL; /* the English default does not apply */
+	err = asr_alloc(&r->asr, &ac, pool);
+	if (err)
+		goto out;
+
+	memset(&tc, 0, sizeof(tc));
+	tc.dir = conf->tts_cache;
+	tc.prepare = prepare_h;
+	err = tts_cache_alloc(&r->tts, pool, &tc);
+	if (err) {
+		log_msg(LOG_ERROR, "robot", "prompt cache: %s", strerror(err));
+		goto out;
+	}
+
+	/* compile the first listening node now: it also hears an opt-out
+	 * during the disclosure */
+	g = dialog_script_grammar(r->script, NULL);
+	if (g) {
+		err = asr_grammar_get(&r->g_first, r->asr, g->node,
+				      g->phrases, g->n);
+		if (err)
+			goto out;
+	}
+	err = prewarm(r);
+	if (err) {
+		log_msg(LOG_ERROR, "robot", "prompts: %s (voice %s)",
+			strerror(err), r->tts_voice ? r->tts_voice : "default");
+		goto out;
+	}
+ out:
+	if (err)
+		mem_deref(r);
+	else
+		*rp = r;
+	return err;
+}

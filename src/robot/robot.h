@@ -1,0 +1,91 @@
+/**
+ * @file robot.h  The robot on a line: one conversation script spoken and
+ * heard over real calls. It ties the layers together per call:
+ *
+ *   callee audio -> VAD (echo-suppressed against what the robot sent)
+ *     START during an interruptible prompt -> stop playback (barge-in)
+ *     END -> ASR on a worker, with the listening node's grammar
+ *       -> the dialog session (UTTERANCE: text + confidence, or an empty
+ *          utterance when the recognizer rejected it as off-topic)
+ *   dialog SAY -> prompt cache (recorded WAV, else TTS on a worker)
+ *     -> played in order; PROMPT_DONE fed back when each ends
+ *   dialog LISTEN -> grammar chosen (compiled ahead on a worker), silence
+ *     timer armed once the robot has stopped speaking
+ *   DTMF -> the session; HANGUP -> call_hangup(); OPT_OUT recorded
+ *
+ * When a call ends the robot grades it and hands the report (one JSON
+ * object, one line) to the owner. Every function is for the re_main loop
+ * thread; speech recognition and synthesis run on the work pool.
+ * Include <re.h>, core/work.h, sip/ua.h and asr/asr.h first.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+struct robot;
+struct robot_call;
+struct dialog_script;
+struct call;
+
+struct robot_conf {
+	const char *script;      /* path of the YAML script */
+	struct asr_conf asr;     /* lang is taken from the script */
+	const char *tts_engine;  /* NULL: by language (flite / espeak) */
+	const char *tts_voice;   /* NULL: the script's voice, else the
+				    engine's default */
+	const char *tts_cache;   /* synthesized prompts on disk, or NULL */
+	const char *record_dir;  /* CALLID.wav per call, CALLID-N.wav per
+				    unanswered utterance; NULL: none */
+	unsigned end_ms;         /* end-of-utterance silence, 0: 500 */
+	unsigned min_speech_ms;  /* shorter sounds are ignored, 0: 200 */
+	unsigned max_utt_ms;     /* longest utterance, 0: 10000 */
+};
+
+void robot_conf_init(struct robot_conf *conf);
+
+/**
+ * A report: the call's JSON object on one line (no newline), and the
+ * facts the owner may want without parsing it. Loop thread.
+ */
+struct robot_report {
+	const char *json;
+	const char *call_id;
+	const char *outcome;     /* "answered", "busy", ... */
+	char grade;
+	bool opted_out;
+};
+typedef void(robot_report_h)(const struct robot_report *rep, void *arg);
+
+/** A robot is ready (every prompt synthesized, or err). */
+typedef void(robot_ready_h)(int err, void *arg);
+
+/**
+ * Load the script, start the recognizer and the prompt cache, and
+ * synthesize every prompt ahead (readyh runs when that is done, on the
+ * loop; calls may start before, they wait for what they need). pool is
+ * not owned and must outlive the robot and its jobs.
+ * @return 0, or an errno (the reason logged: bad script, missing model)
+ */
+int robot_alloc(struct robot **rp, const struct robot_conf *conf,
+		struct work_pool *pool, robot_report_h *reph,
+		robot_ready_h *readyh, void *arg);
+
+/** Answer an incoming call with the script. vars: the contact's fields
+ *  ("name=value"), may be NULL. @return 0 or an errno (then the UA has
+ *  rejected the call) */
+int robot_answer(struct robot *r, struct ua_call *uc, const char *const *vars,
+		 size_t nvars);
+
+/** Place a call with the script. @return 0 or an errno (no report then) */
+int robot_dial(struct robot *r, struct ua *ua, const char *uri,
+	       const char *const *vars, size_t nvars);
+
+/** Calls not yet reported. */
+unsigned robot_active(const struct robot *r);
+
+/** Hang up every call (their reports follow). */
+void robot_hangup_all(struct robot *r);
+
+const struct dialog_script *robot_script(const struct robot *r);
+
+/** Pending recognitions and syntheses (drain before freeing the pool). */
+bool robot_busy(const struct robot *r);
