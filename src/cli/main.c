@@ -111,6 +111,24 @@ static const struct cli_cmd cmds[] = {
 	 "  --tts-cache DIR      keep synthesized prompts on disk\n"
 	 "  --from, --registrar, --user, --password   as for 'callbot call'\n",
 	 cmd_robot},
+	{"e2e", "--lang en|zh [OPTION]...",
+	 "run every persona against the robot over SIP on loopback",
+	 "Starts 'callbot sim' with the language's personas and 'callbot\n"
+	 "robot' dialing each of them with the sample script, then prints a\n"
+	 "table (persona, expected and actual grade, turns, what was heard,\n"
+	 "turn latency) and 'N/M personas graded correctly'. Exit 0 only when\n"
+	 "at least 95% are right, every opt-out persona ended with opt_out\n"
+	 "and every answered call heard the disclosure in full.\n"
+	 "  --lang en|zh         which personas and sample script\n"
+	 "  --personas FILE      persona file (tests/personas/loan-LANG.yaml)\n"
+	 "  --script FILE        script (scripts/loan-LANG.yaml)\n"
+	 "  --only NAME          run this persona (repeatable)\n"
+	 "  --jobs N             calls at once (default 4)\n"
+	 "  --models DIR         speech models folder\n"
+	 "  --out DIR            keep logs, recordings and JSON here\n"
+	 "  --seed N             noise seed for the simulator (default 1)\n"
+	 "  -v                   print every call's turns, not only failures\n",
+	 cmd_e2e},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
