@@ -49,7 +49,7 @@ struct e2e_opts {
 	const char *lang, *script, *personas, *models, *out;
 	const char *only[64];
 	size_t nonly;
-	unsigned jobs, seed;
+	unsigned jobs, seed, sample;
 	bool verbose;
 };
 
@@ -450,9 +450,101 @@ static size_t latencies(const struct row *r, unsigned *v, size_t cap)
 	return n;
 }
 
+/* Lower-case, without spaces and punctuation, for comparing what was
+ * said with what was heard ("Yes, I do" = "yes i do"; 我 需要 = 我需要). */
+static void norm(char *out, size_t sz, const char *in)
+{
+	size_t n = 0;
+
+	for (; in && *in && n + 1 < sz; in++) {
+		unsigned char ch = (unsigned char)*in;
+
+		if (ch < 0x80 && !((ch >= 'a' && ch <= 'z') ||
+				   (ch >= 'A' && ch <= 'Z') ||
+				   (ch >= '0' && ch <= '9')))
+			continue;
+		out[n++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+	}
+	out[n] = '\0';
+}
+
+struct stt {
+	size_t said, exact, rejected, missed;
+	unsigned audio_ms, decode_ms;
+};
+
+/* Pair each utterance the simulator said with the robot's callee turn
+ * that began nearest to it (both count from the answer). */
+static void speech_to_text(const struct row *r, struct stt *st, bool verbose)
+{
+	const struct odict *rt = arr(r->robot, "turns");
+	const struct odict *stt = arr(r->sim, "turns");
+	struct le *a, *b;
+
+	if (!rt || !stt)
+		return;
+	LIST_FOREACH(&rt->lst, b)
+	{
+		const struct odict_entry *e = b->data;
+		uint64_t v;
+
+		if (e->type != ODICT_OBJECT ||
+		    !odict_string(e->u.odict, "heard"))
+			continue;
+		if (odict_get_number(e->u.odict, &v, "audio_ms"))
+			st->audio_ms += (unsigned)v;
+		if (odict_get_number(e->u.odict, &v, "decode_ms"))
+			st->decode_ms += (unsigned)v;
+	}
+	LIST_FOREACH(&stt->lst, a)
+	{
+		const struct odict_entry *e = a->data;
+		const struct odict *best = NULL;
+		const char *said;
+		uint64_t at = 0, bd = UINT64_MAX;
+		char x[512], y[512];
+		bool rej = false;
+
+		if (e->type != ODICT_OBJECT)
+			continue;
+		said = odict_string(e->u.odict, "say");
+		if (!said || !odict_get_number(e->u.odict, &at, "at_ms"))
+			continue;
+		++st->said;
+		LIST_FOREACH(&rt->lst, b)
+		{
+			const struct odict_entry *f = b->data;
+			uint64_t t;
+
+			if (f->type != ODICT_OBJECT ||
+			    !odict_string(f->u.odict, "heard") ||
+			    !odict_get_number(f->u.odict, &t, "t"))
+				continue;
+			t = t > at ? t - at : at - t;
+			if (t < bd) {
+				bd = t;
+				best = f->u.odict;
+			}
+		}
+		if (!best || bd > 1500) {
+			++st->missed;
+			if (verbose)
+				printf("      not heard: \"%s\"\n", said);
+			continue;
+		}
+		(void)odict_get_boolean(best, &rej, "rejected");
+		norm(x, sizeof(x), said);
+		norm(y, sizeof(y), odict_string(best, "heard"));
+		if (rej)
+			++st->rejected;
+		else if (!strcmp(x, y))
+			++st->exact;
+	}
+}
+
 static int parse(struct e2e_opts *o, int argc, char *argv[])
 {
-	const char *jobs = NULL, *seed = NULL, *only = NULL;
+	const char *jobs = NULL, *seed = NULL, *only = NULL, *sample = NULL;
 	bool bad = false;
 	int i;
 
@@ -468,7 +560,8 @@ static int parse(struct e2e_opts *o, int argc, char *argv[])
 		    cli_opt(argc, argv, &i, "--models", &o->models, &bad) ||
 		    cli_opt(argc, argv, &i, "--out", &o->out, &bad) ||
 		    cli_opt(argc, argv, &i, "--jobs", &jobs, &bad) ||
-		    cli_opt(argc, argv, &i, "--seed", &seed, &bad))
+		    cli_opt(argc, argv, &i, "--seed", &seed, &bad) ||
+		    cli_opt(argc, argv, &i, "--sample", &sample, &bad))
 			continue;
 		if (cli_opt(argc, argv, &i, "--only", &only, &bad)) {
 			if (only && o->nonly < 64)
@@ -500,6 +593,15 @@ static int parse(struct e2e_opts *o, int argc, char *argv[])
 	}
 	if (seed)
 		o->seed = (unsigned)strtoul(seed, NULL, 10);
+	if (sample) {
+		long n = strtol(sample, NULL, 10);
+
+		if (n < 1 || n > 10000) {
+			fprintf(stderr, "callbot e2e: --sample: a count\n");
+			return 2;
+		}
+		o->sample = (unsigned)n;
+	}
 	return 0;
 }
 
@@ -529,6 +631,7 @@ int cmd_e2e(int argc, char *argv[])
 	unsigned *lat = NULL;
 	size_t n = 0, i, nlat = 0, good = 0, optouts = 0, optouts_ok = 0;
 	size_t answered = 0, disc_ok = 0;
+	struct stt stt = {0};
 	pid_t sim = -1, robot = -1;
 	double t0, deadline;
 	FILE *f;
@@ -572,6 +675,14 @@ int cmd_e2e(int argc, char *argv[])
 	for (i = 0; i < set->n; i++) {
 		if (selected(&o, set->v[i].name))
 			rows[n++].p = &set->v[i];
+	}
+	if (o.sample && o.sample < n) {
+		/* every (n / sample)-th persona: a spread over the file */
+		size_t k;
+
+		for (k = 0; k < o.sample; k++)
+			rows[k].p = rows[k * n / o.sample].p;
+		n = o.sample;
 	}
 	if (!n) {
 		fprintf(stderr, "callbot e2e: no persona selected\n");
@@ -730,6 +841,7 @@ int cmd_e2e(int argc, char *argv[])
 			++answered;
 			disc_ok += r->disclosure_ok;
 		}
+		speech_to_text(r, &stt, false);
 		nv = latencies(r, v, 64);
 		for (k = 0; k < nv && nlat < MAX_LAT; k++)
 			lat[nlat++] = v[k];
@@ -748,6 +860,10 @@ int cmd_e2e(int argc, char *argv[])
 	       "%zu turns): p50 %u ms, p95 %u ms, max %u ms\n",
 	       nlat, pct(lat, nlat, 50), pct(lat, nlat, 95),
 	       nlat ? lat[nlat - 1] : 0);
+	printf("speech: %zu utterances said, %zu heard exactly as said, %zu "
+	       "rejected, %zu not heard; recognition RTF %.3f\n",
+	       stt.said, stt.exact, stt.rejected, stt.missed,
+	       stt.audio_ms ? (double)stt.decode_ms / stt.audio_ms : 0.0);
 	printf("opt-out personas ending with opt_out: %zu/%zu\n", optouts_ok,
 	       optouts);
 	printf("disclosure heard in full: %zu/%zu answered calls\n", disc_ok,

@@ -86,6 +86,30 @@ static const struct cli_cmd cmds[] = {
 	 "  --password P         digest password\n"
 	 "  --from URI           our address of record\n",
 	 cmd_answer},
+	{"sim",
+	 "--personas FILE (--listen ADDR:PORT | --persona NAME --call URI) "
+	 "[OPTION]...\n       callbot sim --check FILE",
+	 "simulated callees (personas) for testing the robot",
+	 "Plays personas (docs/personas.md) over real SIP and RTP. With\n"
+	 "--listen it answers each call as the persona named by the URI's\n"
+	 "user part (404 for unknown names) and follows its answer: and\n"
+	 "turns; with --call it places one call as --persona. Speech is\n"
+	 "synthesized (flite, espeak-ng pinyin) before it starts. Prints one\n"
+	 "JSON object per ended call: persona, call_id, outcome, code,\n"
+	 "hangup_by, robot_speech_ms and turns (say, at_ms, speech_ms,\n"
+	 "barge_in, reply_ms). Logs go to stderr.\n"
+	 "  --personas FILE      the persona file\n"
+	 "  --listen ADDR:PORT   answer calls here (UDP and TCP)\n"
+	 "  --max-calls N        exit after N calls ended\n"
+	 "  --record-dir DIR     record each call to DIR/PERSONA-CALL-ID.wav\n"
+	 "  --seed N             noise seed (default 0): same seed, same "
+	 "noise\n"
+	 "  --persona NAME       with --call: who calls\n"
+	 "  --call URI           place one call (exit 0 when answered)\n"
+	 "  --from URI           our From URI\n"
+	 "  --check FILE         validate a persona file: errors as\n"
+	 "                       file:line:col, then \"N personas\"; exit 0/1\n",
+	 cmd_sim},
 	{"robot", "--script FILE (--listen ADDR:PORT | --call URI...) [OPTION]...",
 	 "answer or place calls with a script: hear, speak, grade",
 	 "Runs the script on real calls: speech recognition (pocketsphinx,\n"
@@ -123,6 +147,7 @@ static const struct cli_cmd cmds[] = {
 	 "  --personas FILE      persona file (tests/personas/loan-LANG.yaml)\n"
 	 "  --script FILE        script (scripts/loan-LANG.yaml)\n"
 	 "  --only NAME          run this persona (repeatable)\n"
+	 "  --sample N           run N personas spread over the file\n"
 	 "  --jobs N             calls at once (default 4)\n"
 	 "  --models DIR         speech models folder\n"
 	 "  --out DIR            keep logs, recordings and JSON here\n"
