@@ -20,6 +20,7 @@ int cmd_intent(int argc, char *argv[]);
 int cmd_replay(int argc, char *argv[]);
 int cmd_call(int argc, char *argv[]);
 int cmd_answer(int argc, char *argv[]);
+int cmd_sim(int argc, char *argv[]);
 int cmd_robot(int argc, char *argv[]);
 int cmd_e2e(int argc, char *argv[]);
 

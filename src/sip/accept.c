@@ -226,3 +226,14 @@ int ua_call_reject(struct ua_call *c, uint16_t code, const char *reason)
 		      reason ? reason : "rejected");
 	return err;
 }
+
+int ua_call_prefer_codec(struct ua_call *c, int pt)
+{
+	if (!c || (pt != 0 && pt != 8))
+		return EINVAL;
+	if (c->state != UA_CALL_RINGING)
+		return EALREADY;
+	if (!c->have_media || !c->offer_in_invite)
+		return ENOENT;
+	return ua_sdp_prefer(c->sdp, pt, &c->media);
+}

@@ -209,6 +209,37 @@ int ua_sdp_decode_offer(struct ua_sdp *s, struct mbuf *mb,
 	return decode(s, mb, m, true);
 }
 
+int ua_sdp_prefer(struct ua_sdp *s, int pt, struct ua_media *m)
+{
+	struct le *le;
+	bool offered = false;
+
+	if (!s || (pt != 0 && pt != 8))
+		return EINVAL;
+
+	for (le = list_head(sdp_media_format_lst(s->m, false)); le;
+	     le = le->next) {
+		const struct sdp_format *f = le->data;
+
+		if (f->sup && f->pt == pt && is_g711(f))
+			offered = true;
+	}
+	if (!offered)
+		return ENOENT;
+
+	/* the answer names the preferred codec alone */
+	for (le = list_head(sdp_media_format_lst(s->m, true)); le;
+	     le = le->next) {
+		struct sdp_format *f = le->data;
+
+		if (f->pt == 0 || f->pt == 8)
+			f->sup = f->pt == pt;
+	}
+	if (m)
+		m->pt = pt;
+	return 0;
+}
+
 int ua_sdp_answer(struct ua_sdp *s, struct mbuf **mbp)
 {
 	if (!s || !mbp)

@@ -138,6 +138,12 @@ int ua_call_answer(struct ua_call *c, const struct sa *rtp,
 		   const struct ua_call_h *h, void *arg);
 int ua_call_reject(struct ua_call *c, uint16_t code, const char *reason);
 
+/** Prefer codec pt (0 PCMU, 8 PCMA) for an incoming call not answered
+ *  yet, when its offer has it (a simulated callee that talks A-law).
+ *  @return 0, ENOENT (not offered, or no offer in the INVITE: the
+ *  offerer's first stays), EINVAL, EALREADY (answered already) */
+int ua_call_prefer_codec(struct ua_call *c, int pt);
+
 /** Set (or, with h NULL, clear) the handlers of a call, e.g. to hear of
  *  a CANCEL while an incoming call waits to be answered, or to detach an
  *  owner that goes away. */
@@ -180,6 +186,10 @@ int ua_sdp_offer(struct ua_sdp *s, struct mbuf **mbp);
  */
 int ua_sdp_decode_offer(struct ua_sdp *s, struct mbuf *mb,
 			struct ua_media *m);
+/** Answer with codec pt (0 PCMU, 8 PCMA) instead of the offerer's first,
+ *  after ua_sdp_decode_offer(), when the offer has it; m->pt follows.
+ *  @return 0, ENOENT (not offered: the choice stays), EINVAL */
+int ua_sdp_prefer(struct ua_sdp *s, int pt, struct ua_media *m);
 /** Encode the answer to the offer just decoded: the chosen codec and
  *  telephone-event only. */
 int ua_sdp_answer(struct ua_sdp *s, struct mbuf **mbp);
