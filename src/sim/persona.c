@@ -296,56 +296,63 @@ static bool pinyin_sep(char ch)
 	return ch && strchr(" \t\n,.?!;:'\"-", ch);
 }
 
+/* one pinyin token at p (up to a separator): syllables of letters with a
+ * tone digit 1-5 each ("ni3hao3"), or a run of digits (a number that
+ * espeak-ng reads out); the end of the token, or NULL */
+static const char *pinyin_token(const char *p)
+{
+	bool digits = *p >= '0' && *p <= '9';
+
+	if (digits) {
+		while (*p >= '0' && *p <= '9')
+			++p;
+		return !*p || pinyin_sep(*p) ? p : NULL;
+	}
+	while (*p && !pinyin_sep(*p)) {
+		size_t letters = 0;
+
+		for (;;) {
+			unsigned char ch = (unsigned char)*p;
+
+			if ((ch >= 'a' && ch <= 'z') ||
+			    (ch >= 'A' && ch <= 'Z')) {
+				++p;
+			}
+			else if (ch == 0xc3 && (unsigned char)p[1] == 0xbc) {
+				p += 2; /* ü */
+			}
+			else {
+				break;
+			}
+			++letters;
+		}
+		if (!letters || letters > 6 || *p < '1' || *p > '5')
+			return NULL;
+		++p;
+	}
+	return p;
+}
+
 bool persona_pinyin_ok(const char *py, const char **badp)
 {
 	const char *p = py;
 	bool any = false;
 
-	while (*p) {
-		const char *b;
-		size_t letters = 0;
-		bool digits_only = true;
+	for (;;) {
+		const char *e;
 
 		while (pinyin_sep(*p))
 			++p;
 		if (!*p)
 			break;
-		b = p;
-		while (*p && !pinyin_sep(*p)) {
-			unsigned char ch = (unsigned char)*p;
-
-			if ((ch >= 'a' && ch <= 'z') ||
-			    (ch >= 'A' && ch <= 'Z')) {
-				++letters;
-				digits_only = false;
-				++p;
-			}
-			else if (ch == 0xc3 && (unsigned char)p[1] == 0xbc) {
-				++letters; /* ü */
-				digits_only = false;
-				p += 2;
-			}
-			else if (ch >= '0' && ch <= '9') {
-				++p;
-			}
-			else {
-				break;
-			}
+		e = pinyin_token(p);
+		if (!e) {
+			if (badp)
+				*badp = p;
+			return false;
 		}
-		/* a syllable: letters and one tone digit 1-5 at the end, or a
-		 * run of digits (a number espeak-ng reads out) */
-		if (*p && !pinyin_sep(*p))
-			goto bad;
-		if (!digits_only &&
-		    (!letters || letters > 6 || p[-1] < '1' || p[-1] > '5' ||
-		     (size_t)(p - b) - letters != 1))
-			goto bad;
 		any = true;
-		continue;
-	bad:
-		if (badp)
-			*badp = b;
-		return false;
+		p = e;
 	}
 	if (!any && badp)
 		*badp = py;

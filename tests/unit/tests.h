@@ -60,7 +60,13 @@
 	X(test_asr_pool)                                                   \
 	X(test_asr_cache)                                                  \
 	X(test_asr_speech_en)                                              \
-	X(test_asr_speech_zh)
+	X(test_asr_speech_zh)                                              \
+	X(test_sim_persona_good)                                           \
+	X(test_sim_persona_errors)                                         \
+	X(test_sim_persona_file)                                           \
+	X(test_sim_pinyin)                                                 \
+	X(test_sim_turns)                                                  \
+	X(test_sim_noise)
 
 #define X(n) int n(void);
 TEST_LIST
