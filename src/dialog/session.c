@@ -746,6 +746,9 @@ static void on_dtmf(struct dialog_session *sess, struct dialog_actions *acts,
 		return;
 	}
 	b = find_branch(n, BR_DTMF, -1, digit);
+	/* a key that means something here is an answer, as a word is */
+	if (b || in >= 0)
+		++sess->turns;
 	if (b) {
 		sess->consec_no_match = 0;
 		take_branch(sess, acts, b);
