@@ -231,6 +231,7 @@ static void ready_h(void *arg)
 	struct sim *sim = arg;
 	int err = sim->ready_err;
 
+	sim->pw = mem_deref(sim->pw);
 	if (!err)
 		err = take_entries(sim);
 	sim->ready = !err;
@@ -242,11 +243,12 @@ static void prewarm_h(const struct tts_prewarm_stats *st, void *arg)
 {
 	struct sim *sim = arg;
 
-	sim->pw = mem_deref(sim->pw);
 	log_msg(LOG_INFO, "sim", "%u utterances: %u synthesized, %u cached, "
 		"%u failed", st->total, st->synthesized, st->cached,
 		st->failed);
 	sim->ready_err = st->failed ? (st->err ? st->err : EIO) : 0;
+	/* the handle is released from the timer: the cache still reads the
+	 * prewarm object after this handler returns */
 	tmr_start(&sim->tmr_ready, 0, ready_h, sim);
 }
 
