@@ -442,9 +442,10 @@ static size_t latencies(const struct row *r, unsigned *v, size_t cap)
 			continue;
 		(void)odict_get_boolean(e->u.odict, &barge, "barge_in");
 		rm = odict_lookup(e->u.odict, "reply_ms");
-		/* a barge-in's reply is measured the same way: from the
-		 * end of what the callee said */
-		if (rm && rm->type == ODICT_INT && rm->u.integer >= 0)
+		/* over a prompt the "reply" is the prompt going on: only
+		 * turns taken after the robot stopped count */
+		if (!barge && rm && rm->type == ODICT_INT &&
+		    rm->u.integer >= 0)
 			v[n++] = (unsigned)rm->u.integer;
 	}
 	return n;

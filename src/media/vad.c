@@ -965,6 +965,34 @@ bool vad_active(const struct vad *v)
 	return v && v->active;
 }
 
+unsigned vad_pause_ms(const struct vad *v)
+{
+	if (!v || !v->active || !v->t)
+		return 0;
+	return (unsigned)(v->t - 1 - v->last) * MEDIA_FRAME / 8;
+}
+
+size_t vad_peek(const struct vad *v, const int16_t **pcmp)
+{
+	uint64_t endf;
+	size_t n;
+
+	if (!v || !v->active || !v->uok || !v->ubuf || !pcmp)
+		return 0;
+	/* what END would hand over now: up to tail_ms after the last
+	 * speech frame */
+	endf = v->last + 1 + v->tail_f;
+	if (endf > v->t)
+		endf = v->t;
+	if (endf <= v->ufirst)
+		return 0;
+	n = (size_t)(endf - v->ufirst) * MEDIA_FRAME;
+	if (n > v->un)
+		n = v->un;
+	*pcmp = v->ubuf;
+	return n;
+}
+
 void vad_cancel(struct vad *v)
 {
 	if (!v)

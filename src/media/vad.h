@@ -90,6 +90,20 @@ enum vad_evtype vad_feed(struct vad *v, const int16_t *rx,
 /** Is an utterance running (between START and END/DISCARD)? */
 bool vad_active(const struct vad *v);
 
+/** While an utterance runs: milliseconds since its last speech frame
+ *  (0 while the callee speaks, and between utterances). */
+unsigned vad_pause_ms(const struct vad *v);
+
+/**
+ * The running utterance's audio as END would hand it over now: from the
+ * pre-roll to tail_ms after the last speech frame. Once the pause has
+ * reached tail_ms, an END that follows without more speech carries
+ * exactly these samples, so a recognizer can start on them early
+ * (speculative decoding) and its result stands if END comes next.
+ * *pcmp is valid until the next vad_feed(). @return samples, 0 for none
+ */
+size_t vad_peek(const struct vad *v, const int16_t **pcmp);
+
 /** Drop a running utterance without an event (e.g. the dialog no longer
  *  wants it); what has been learned about noise and echo is kept. */
 void vad_cancel(struct vad *v);

@@ -29,6 +29,7 @@
 
 enum {
 	TICK_MS = 1000,
+	SPEC_MS = 240,         /* pause before an early recognition */
 	MAX_SEGQ = 8,          /* utterances waiting for the recognizer */
 };
 
@@ -66,6 +67,7 @@ struct turn {
 	bool interruptible, interrupted, done, failed;
 	bool rejected, barge_in, ignored;
 	unsigned played_ms, audio_ms, decode_ms, barge_ms;
+	unsigned ready_ms;  /* from the VAD's END to the text */
 	double confidence;
 	char digit;
 };
@@ -88,12 +90,34 @@ struct say {
 	uint64_t started;  /* tmr_jiffies() when given to the call */
 };
 
+/*
+ * Speculative recognition. Once the callee has paused for SPEC_MS (at
+ * least the VAD's tail), the audio END would hand over is already known:
+ * the robot recognizes it at once. If the pause becomes the end of the
+ * utterance, END carries the same samples and the early result stands,
+ * so the decoding time is off the turn's critical path; if the callee
+ * speaks again, the early result is dropped.
+ */
+struct spec {
+	struct rcall *rc;
+	struct asr_req *req;
+	size_t n;            /* samples recognized */
+	bool done;
+	int err;
+	char *text;
+	double confidence;
+	bool rejected;
+	unsigned audio_ms, decode_ms;
+};
+
 struct segitem {
 	struct le le;
 	struct vad_seg *seg;
+	struct spec *spec;   /* the early result this END confirmed */
 	bool barge_in;
 	unsigned barge_ms;
 	unsigned t_ms;
+	uint64_t end_at;     /* tmr_jiffies() at the VAD's END */
 };
 
 struct rcall {
@@ -104,8 +128,11 @@ struct rcall {
 	struct vad *vad;
 	struct asr_grammar *gram;   /* the node listening */
 	struct asr_req *req;        /* recognition in flight */
+	struct spec *spec;          /* early recognition of the utterance
+				       still running, or NULL */
 	struct segitem *cur;        /* its utterance */
 	struct turn *cur_turn;      /* the callee turn being fed */
+	struct vad_seg *cur_seg;    /* ... and its audio */
 	struct list segq;
 	struct list says;
 	struct list turns;
@@ -196,7 +223,7 @@ static bool speaking(const struct rcall *rc)
 
 static bool recognizing(const struct rcall *rc)
 {
-	return rc->req || !list_isempty(&rc->segq);
+	return rc->req || rc->cur || !list_isempty(&rc->segq);
 }
 
 /* ---- the silence timer -------------------------------------------------- */
@@ -430,6 +457,7 @@ static void segitem_destructor(void *arg)
 
 	list_unlink(&si->le);
 	mem_deref(si->seg);
+	mem_deref(si->spec);
 }
 
 /* An unanswered utterance: keep its audio for the operator. */
@@ -524,15 +552,15 @@ static char *clip_save(struct rcall *rc, struct vad_seg *seg)
 
 static void recognize_next(struct rcall *rc);
 
-static void asr_h(int err, const struct asr_result *res, void *arg)
+static void recognize_next(struct rcall *rc);
+
+/* What one utterance was heard as: tell the session. */
+static void heard(struct rcall *rc, struct segitem *si, int err,
+		  const struct asr_result *res)
 {
-	struct rcall *rc = arg;
-	struct segitem *si = rc->cur;
 	struct dialog_event ev;
 	struct turn *t;
 
-	rc->req = mem_deref(rc->req);
-	rc->cur = NULL;
 	t = turn_add(rc, T_CALLEE, si ? si->t_ms : elapsed(rc));
 	if (err || !res) {
 		log_msg(LOG_ERROR, cid(rc), "recognition failed: %s",
@@ -556,6 +584,7 @@ static void asr_h(int err, const struct asr_result *res, void *arg)
 		}
 	}
 	if (t && si) {
+		t->ready_ms = (unsigned)(tmr_jiffies() - si->end_at);
 		t->barge_in = si->barge_in;
 		t->barge_ms = si->barge_ms;
 	}
@@ -571,6 +600,7 @@ static void asr_h(int err, const struct asr_result *res, void *arg)
 	}
 	rc->listening = false;
 	rc->cur_turn = t;
+	rc->cur_seg = si ? si->seg : NULL;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = DIALOG_EV_UTTERANCE;
 	ev.t_ms = elapsed(rc);
@@ -580,10 +610,112 @@ static void asr_h(int err, const struct asr_result *res, void *arg)
 		t->clip = clip_save(rc, si->seg);
 	step(rc, &ev);
 	rc->cur_turn = NULL;
+	rc->cur_seg = NULL;
  out:
+	return;
+}
+
+static void asr_h(int err, const struct asr_result *res, void *arg)
+{
+	struct rcall *rc = arg;
+	struct segitem *si = rc->cur;
+
+	rc->req = mem_deref(rc->req);
+	rc->cur = NULL;
+	heard(rc, si, err, res);
 	mem_deref(si);
 	recognize_next(rc);
 	silence_arm(rc);
+}
+
+/* An utterance whose early result was taken: deliver it once done. */
+static void spec_deliver(struct rcall *rc)
+{
+	struct segitem *si = rc->cur;
+	struct spec *sp = si ? si->spec : NULL;
+	struct asr_result res;
+
+	if (!sp || !sp->done)
+		return;
+	memset(&res, 0, sizeof(res));
+	res.text = sp->text ? sp->text : "";
+	res.confidence = sp->confidence;
+	res.rejected = sp->rejected;
+	res.audio_ms = sp->audio_ms;
+	res.decode_ms = sp->decode_ms;
+	rc->cur = NULL;
+	heard(rc, si, sp->err, sp->err ? NULL : &res);
+	mem_deref(si);
+	recognize_next(rc);
+	silence_arm(rc);
+}
+
+static void spec_destructor(void *arg)
+{
+	struct spec *sp = arg;
+
+	mem_deref(sp->req);
+	mem_deref(sp->text);
+}
+
+static void spec_h(int err, const struct asr_result *res, void *arg)
+{
+	struct spec *sp = arg;
+	struct rcall *rc = sp->rc;
+
+	sp->req = mem_deref(sp->req);
+	sp->done = true;
+	sp->err = err;
+	if (!err && res) {
+		str_dup(&sp->text, res->text);
+		sp->confidence = res->confidence;
+		sp->rejected = res->rejected;
+		sp->audio_ms = res->audio_ms;
+		sp->decode_ms = res->decode_ms;
+	}
+	if (rc && rc->cur && rc->cur->spec == sp)
+		spec_deliver(rc);
+}
+
+/* Drop the early recognition (the callee spoke again, or the call is
+ * over); a decoding in flight finishes on its worker, unheard. */
+static void spec_cancel(struct rcall *rc)
+{
+	if (!rc->spec)
+		return;
+	rc->spec->rc = NULL;
+	rc->spec->req = mem_deref(rc->spec->req);
+	rc->spec = mem_deref(rc->spec);
+}
+
+static void spec_check(struct rcall *rc)
+{
+	struct robot *r = rc->r;
+	struct asr_grammar *g = rc->gram ? rc->gram : r->g_first;
+	const int16_t *pcm;
+	unsigned pause = vad_pause_ms(rc->vad);
+	struct spec *sp;
+	size_t n;
+
+	if (!vad_active(rc->vad) || !pause) {
+		spec_cancel(rc);
+		return;
+	}
+	if (rc->spec || pause < SPEC_MS || !g)
+		return;
+	n = vad_peek(rc->vad, &pcm);
+	if (!n)
+		return;
+	sp = mem_zalloc(sizeof(*sp), spec_destructor);
+	if (!sp)
+		return;
+	sp->rc = rc;
+	sp->n = n;
+	if (asr_recognize(&sp->req, r->asr, g, pcm, n, 8000, spec_h, sp)) {
+		mem_deref(sp);
+		return;
+	}
+	rc->spec = sp;
 }
 
 static void recognize_next(struct rcall *rc)
@@ -593,13 +725,20 @@ static void recognize_next(struct rcall *rc)
 	struct segitem *si;
 	int err;
 
-	while (!rc->req && !list_isempty(&rc->segq)) {
+	while (!rc->req && !rc->cur && !list_isempty(&rc->segq)) {
 		si = list_ledata(list_head(&rc->segq));
 		list_unlink(&si->le);
 		g = rc->gram ? rc->gram : r->g_first;
 		if (!g || !si->seg || dialog_ended(rc->sess)) {
 			mem_deref(si);
 			continue;
+		}
+		if (si->spec) {
+			/* recognized early: its result, now or when done */
+			rc->cur = si;
+			if (si->spec->done)
+				spec_deliver(rc);
+			return;
 		}
 		err = asr_recognize(&rc->req, r->asr, g, si->seg->pcm,
 				    si->seg->n, 8000, asr_h, rc);
@@ -657,6 +796,13 @@ static void audio_h(struct call *c, const int16_t *rx, const int16_t *tx,
 			break;
 		}
 		si->seg = ev.seg;
+		si->end_at = tmr_jiffies();
+		if (rc->spec && ev.seg && ev.seg->n == rc->spec->n) {
+			/* the early recognition had exactly this audio */
+			si->spec = rc->spec;
+			rc->spec = NULL;
+		}
+		spec_cancel(rc);
 		si->barge_in = rc->barge;
 		si->barge_ms = rc->barge ? rc->barge_ms_last : 0;
 		si->t_ms = (unsigned)(ev.onset * 20);
@@ -667,11 +813,13 @@ static void audio_h(struct call *c, const int16_t *rx, const int16_t *tx,
 	}
 
 	case VAD_EV_DISCARD:
+		spec_cancel(rc);
 		rc->barge = false;
 		silence_arm(rc);
 		break;
 
 	default:
+		spec_check(rc);
 		break;
 	}
 }
@@ -688,7 +836,10 @@ static void on_listen(struct rcall *rc, const struct dialog_action *a)
 	rc->silence_ms = a->timeout_ms ? a->timeout_ms : 6000;
 	if (!g)
 		return;
-	err = asr_grammar_get(&ng, rc->r->asr, g->node, g->phrases, g->n);
+	/* the node's phrases and the values it captures (the dialog's
+	 * capture bits are the asr's) */
+	err = asr_grammar_get_caps(&ng, rc->r->asr, g->node, g->phrases,
+				   g->n, g->captures);
 	if (err) {
 		log_msg(LOG_ERROR, cid(rc), "grammar of %s: %s", g->node,
 			strerror(err));
@@ -736,9 +887,8 @@ static void on_action(struct rcall *rc, const struct dialog_action *a)
 
 	case DIALOG_ACT_UNANSWERED:
 		++rc->unanswered;
-		if (rc->cur_turn && !rc->cur_turn->clip && rc->cur &&
-		    rc->r->record_dir)
-			rc->cur_turn->clip = clip_save(rc, rc->cur->seg);
+		if (rc->cur_turn && !rc->cur_turn->clip && rc->cur_seg)
+			rc->cur_turn->clip = clip_save(rc, rc->cur_seg);
 		log_msg(LOG_INFO, cid(rc), "unanswered in %s: \"%s\"",
 			a->node ? a->node : "?", a->text ? a->text : "");
 		break;
@@ -894,9 +1044,9 @@ static int turn_json(struct mbuf *mb, const struct turn *t)
 		if (t->ignored)
 			err |= mbuf_write_str(mb, ",\"ignored\":true");
 		err |= mbuf_printf(mb, ",\"barge_in\":%s,\"audio_ms\":%u,"
-				   "\"decode_ms\":%u}",
+				   "\"decode_ms\":%u,\"ready_ms\":%u}",
 				   t->barge_in ? "true" : "false",
-				   t->audio_ms, t->decode_ms);
+				   t->audio_ms, t->decode_ms, t->ready_ms);
 		break;
 
 	case T_SILENCE:
@@ -1018,6 +1168,7 @@ static void rcall_destructor(void *arg)
 	list_flush(&rc->says);
 	list_flush(&rc->segq);
 	list_flush(&rc->turns);
+	spec_cancel(rc);
 	mem_deref(rc->req);
 	mem_deref(rc->cur);
 	mem_deref(rc->gram);
@@ -1045,6 +1196,7 @@ static void ended_h(struct call *c, enum ua_outcome o, uint16_t code,
 	tmr_cancel(&rc->tmr_tick);
 	/* an answer in flight is dropped: the callee is gone */
 	rc->req = mem_deref(rc->req);
+	spec_cancel(rc);
 	if (rc->answered && !dialog_ended(rc->sess)) {
 		memset(&ev, 0, sizeof(ev));
 		ev.type = DIALOG_EV_HANGUP;
@@ -1211,14 +1363,45 @@ static void robot_destructor(void *arg)
 	mem_deref(r->lang);
 }
 
+/* Samples below -45 dBFS at the start (from_start) or the end of pcm. */
+static size_t quiet_samples(const int16_t *pcm, size_t n, bool from_start)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int v = pcm[from_start ? i : n - 1 - i];
+
+		if (v > 180 || v < -180)
+			return i;
+	}
+	return n;
+}
+
 static int prepare_h(void **objp, const struct tts_audio *a, const char *key,
 		     void *arg)
 {
 	struct media_prompt *p = NULL;
 	int err;
 
+	const int16_t *pcm = a->pcm;
+	size_t n = a->n, lead, keep;
+
 	(void)arg;
-	err = media_prompt_alloc(&p, a->pcm, a->n, a->srate, key);
+	/* synthesizers start and end with silence (flite: ~200 ms): keep
+	 * 20 ms before the first sound and 120 ms after the last, so the
+	 * reply starts as soon as it is played */
+	lead = quiet_samples(pcm, n, true);
+	keep = (size_t)a->srate / 50;
+	lead = lead > keep ? lead - keep : 0;
+	pcm += lead;
+	n -= lead;
+	if (n) {
+		size_t tail = quiet_samples(pcm, n, false);
+
+		keep = (size_t)a->srate * 12 / 100;
+		n -= tail > keep ? tail - keep : 0;
+	}
+	err = media_prompt_alloc(&p, pcm, n ? n : a->n, a->srate, key);
 	if (!err)
 		*objp = p;
 	return err;
@@ -1356,8 +1539,8 @@ int robot_alloc(struct robot **rp, const struct robot_conf *conf,
 	 * during the disclosure */
 	g = dialog_script_grammar(r->script, NULL);
 	if (g) {
-		err = asr_grammar_get(&r->g_first, r->asr, g->node,
-				      g->phrases, g->n);
+		err = asr_grammar_get_caps(&r->g_first, r->asr, g->node,
+					   g->phrases, g->n, g->captures);
 		if (err)
 			goto out;
 	}

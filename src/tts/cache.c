@@ -630,6 +630,7 @@ static void prewarm_destructor(void *arg)
 static void prewarm_one_done(int err, struct tts_entry *e, void *arg)
 {
 	struct tts_prewarm *pw = arg;
+	bool owned;
 
 	if (err) {
 		++pw->st.failed;
@@ -644,9 +645,11 @@ static void prewarm_one_done(int err, struct tts_entry *e, void *arg)
 	}
 	if (--pw->pending)
 		return;
+	/* the handler may release its handle (pw) */
+	owned = pw->owned;
 	if (pw->h)
 		pw->h(&pw->st, pw->arg);
-	if (pw->owned)
+	if (owned)
 		mem_deref(pw);
 }
 

@@ -353,6 +353,47 @@ static void on_prewarm(const struct tts_prewarm_stats *st, void *arg)
 	re_cancel();
 }
 
+/* the handler releases its handle, as an owner does once it is done */
+struct pwrelease {
+	struct tts_prewarm *pw;
+	unsigned n;
+};
+
+static void on_prewarm_release(const struct tts_prewarm_stats *st, void *arg)
+{
+	struct pwrelease *p = arg;
+
+	(void)st;
+	++p->n;
+	p->pw = mem_deref(p->pw);
+	re_cancel();
+}
+
+int test_tts_cache_prewarm_release(void)
+{
+	struct tts_req rv[2];
+	struct pwrelease pr = {NULL, 0};
+	struct fix f;
+	int err;
+
+	err = setup(&f, 2, 1, NULL);
+	if (err)
+		goto out;
+	req_init(&rv[0], "a", "first");
+	req_init(&rv[1], "a", "second");
+	ASSERT_EQ(EINPROGRESS, tts_prewarm(&pr.pw, f.c, rv, 2,
+					   on_prewarm_release, &pr));
+	err = run(5000);
+	if (err)
+		goto out;
+	ASSERT_EQ(1, pr.n);
+	ASSERT_TRUE(pr.pw == NULL);
+out:
+	mem_deref(pr.pw);
+	teardown(&f);
+	return err;
+}
+
 int test_tts_cache_prewarm(void)
 {
 	static const char *const texts[] = {"one", "two", "three", "four",

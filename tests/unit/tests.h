@@ -45,6 +45,7 @@
 	X(test_tts_cache_hit)                                              \
 	X(test_tts_cache_shared)                                           \
 	X(test_tts_cache_prewarm)                                          \
+	X(test_tts_cache_prewarm_release)                                  \
 	X(test_tts_cache_disk)                                             \
 	X(test_tts_cache_evict)                                            \
 	X(test_tts_cache_fail)                                             \
@@ -61,6 +62,8 @@
 	X(test_asr_cache)                                                  \
 	X(test_asr_speech_en)                                              \
 	X(test_asr_speech_zh)                                              \
+	X(test_asr_values_en)                                              \
+	X(test_asr_values_zh)                                              \
 	X(test_sim_persona_good)                                           \
 	X(test_sim_persona_errors)                                         \
 	X(test_sim_persona_file)                                           \
