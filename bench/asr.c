@@ -372,7 +372,8 @@ static int bench_config(const char *models, const char *lang,
 	h1 = heap_mb();
 	r1 = rss_mb();
 	t0 = tmr_jiffies();
-	err = asr_grammar_get(&g, asr, dg->node, dg->phrases, dg->n);
+	err = asr_grammar_get_caps(&g, asr, dg->node, dg->phrases, dg->n,
+				   dg->captures);
 	if (err)
 		goto out;
 	wait_idle(asr, 1); /* compiled, with a first decoder */

@@ -42,7 +42,7 @@
 #include "asr/asr.h"
 #include "asr/asr_priv.h"
 
-#define COMPILER_VERSION "1"
+#define COMPILER_VERSION "2" /* 2: capture rules */
 
 struct asr {
 	const struct asr_engine *eng;
@@ -70,6 +70,7 @@ struct asr_grammar {
 	char *name;
 	char **phrases;
 	size_t n;
+	unsigned caps;         /* enum asr_cap */
 	struct list idle;      /* idle decoders of this grammar (loop) */
 	unsigned busy;         /* jobs in flight (loop) */
 	bool warming;          /* a prepare job is queued (loop) */
@@ -174,6 +175,7 @@ void asr_conf_init(struct asr_conf *conf)
 	conf->lang = "en";
 	conf->reject = ASR_REJECT_LOOP;
 	conf->reject_threshold = NAN;
+	conf->value_threshold = NAN;
 	conf->garbage_weight = NAN;
 	conf->loop_p = NAN;
 	conf->max_idle = 8;
@@ -228,6 +230,7 @@ int asr_conf_set(struct asr_conf *conf, const char *key, const char *val)
 			return EINVAL;
 	}
 	else if (!strcmp(key, "reject_threshold") ||
+		 !strcmp(key, "value_threshold") ||
 		 !strcmp(key, "garbage_weight") || !strcmp(key, "loop_p")) {
 		double v = strtod(val, &end);
 
@@ -235,6 +238,8 @@ int asr_conf_set(struct asr_conf *conf, const char *key, const char *val)
 			return EINVAL;
 		if (key[0] == 'r')
 			conf->reject_threshold = v;
+		else if (key[0] == 'v')
+			conf->value_threshold = v;
 		else if (v <= 0 || v > 1)
 			return EINVAL;
 		else if (key[0] == 'g')
@@ -304,7 +309,8 @@ static void fnv64(uint64_t *h, const void *p, size_t n)
 }
 
 void asr_key(char key[33], const char *engine, const char *lang,
-	     const char *model_id, const char *const *phrases, size_t n)
+	     const char *model_id, const char *const *phrases, size_t n,
+	     unsigned caps)
 {
 	/* two FNV-1a streams with different seeds: a 128-bit key */
 	uint64_t h[2] = {0xcbf29ce484222325ull, 0x84222325cbf29ce4ull};
@@ -317,6 +323,7 @@ void asr_key(char key[33], const char *engine, const char *lang,
 			      strlen(parts[i] ? parts[i] : "") + 1);
 		for (i = 0; i < n; i++)
 			fnv64(&h[k], phrases[i], strlen(phrases[i]) + 1);
+		fnv64(&h[k], &caps, sizeof(caps));
 	}
 	snprintf(key, 33, "%016llx%016llx", (unsigned long long)h[0],
 		 (unsigned long long)h[1]);
@@ -398,7 +405,7 @@ static int grammar_compile(struct asr_grammar *g)
 
 		g->cerr = g->eng->compile(&g->cg, g->model, g->key, g->name,
 					  (const char *const *)g->phrases,
-					  g->n, &st);
+					  g->n, g->caps, &st);
 		st.compiled = true;
 		st.err = g->cerr;
 		g->st = st;
@@ -569,6 +576,7 @@ static void job_done(int err, void *arg)
 		r.text = j->res.text;
 		r.confidence = j->res.confidence;
 		r.rejected = j->res.rejected;
+		r.value = j->res.value;
 		r.transcript = "";
 		r.score = j->res.score;
 		r.audio_ms = j->audio_ms;
@@ -731,6 +739,13 @@ const char *asr_lang(const struct asr *asr)
 int asr_grammar_get(struct asr_grammar **gp, struct asr *asr,
 		    const char *name, const char *const *phrases, size_t n)
 {
+	return asr_grammar_get_caps(gp, asr, name, phrases, n, 0);
+}
+
+int asr_grammar_get_caps(struct asr_grammar **gp, struct asr *asr,
+			 const char *name, const char *const *phrases,
+			 size_t n, unsigned caps)
+{
 	struct asr_grammar *g;
 	char key[33];
 	struct le *le;
@@ -743,8 +758,9 @@ int asr_grammar_get(struct asr_grammar **gp, struct asr *asr,
 		if (!phrases[i])
 			return EINVAL;
 	}
+	caps &= ASR_CAP_ALL;
 	asr_key(key, asr->eng->name, asr->lang,
-		asr->eng->model_id(asr->model), phrases, n);
+		asr->eng->model_id(asr->model), phrases, n, caps);
 	LIST_FOREACH(&asr->grammars, le)
 	{
 		g = le->data;
@@ -765,6 +781,8 @@ int asr_grammar_get(struct asr_grammar **gp, struct asr *asr,
 	g->model = mem_ref(asr->model);
 	memcpy(g->key, key, sizeof(key));
 	g->st.phrases = n;
+	g->caps = caps;
+	g->st.caps = caps;
 	err = re_sdprintf(&g->name, "%s", name ? name : "");
 	if (err)
 		goto out;

@@ -4,9 +4,10 @@
  * node that is listening.
  *
  * Shape. An `asr` is one recognizer configuration (engine, language,
- * model, rejection). Each listening node's phrase list becomes an
- * `asr_grammar` (asr_grammar_get), compiled once and cached by a hash of
- * (engine, language, model, phrases) in memory and, optionally, in a
+ * model, rejection). Each listening node's phrase list, with the values
+ * it captures (amounts, numbers, times), becomes an `asr_grammar`
+ * (asr_grammar_get_caps), compiled once and cached by a hash of (engine,
+ * language, model, phrases, captures) in memory and, optionally, in a
  * cache folder. asr_recognize() queues one utterance; it is decoded on a
  * worker of the core work pool and the result handler runs on the re_main
  * loop thread.
@@ -66,6 +67,9 @@ struct asr_conf {
 	const char *cache_dir;  /* compiled grammars on disk; NULL: none */
 	enum asr_reject reject;
 	double reject_threshold; /* NAN: the model's measured default */
+	double value_threshold;  /* the same for a spoken value (a capture
+				    rule, which fits off-topic speech
+				    more easily); NAN: the model's */
 	double garbage_weight;   /* ASR_REJECT_GARBAGE entry weight; NAN:
 				    the measured default */
 	double loop_p;           /* ASR_REJECT_LOOP phone probability;
@@ -83,7 +87,8 @@ void asr_conf_init(struct asr_conf *conf);
 /**
  * Set one configuration key from text (config files, --options):
  * engine, lang, model, models, dict, cache, reject (off|loop|garbage, or
- * yes|no), reject_threshold, garbage_weight, loop_p, max_idle, max_busy,
+ * yes|no), reject_threshold, value_threshold, garbage_weight, loop_p,
+ * max_idle, max_busy,
  * max_grammars, max_ms. val is borrowed (see struct asr_conf).
  *
  * @return 0, ENOENT for an unknown key, EINVAL for a bad value
@@ -118,15 +123,36 @@ const char *asr_lang(const struct asr *asr);
 /* ---- grammars ----------------------------------------------------------- */
 
 /**
+ * What a listening node captures besides its phrases: each bit adds a
+ * spoken sub-grammar to the node's, so a callee can answer with a value
+ * no phrase lists ("about twenty thousand dollars", 五万块, "tomorrow
+ * afternoon", 明天下午三点). The bits are those of the dialog's enum
+ * dialog_capture (struct dialog_grammar's captures), so that field can
+ * be passed as it is.
+ */
+enum asr_cap {
+	ASR_CAP_AMOUNT = 1, /* money: a number, hedges, currency words */
+	ASR_CAP_NUMBER = 2, /* a bare number */
+	ASR_CAP_TIME = 4,   /* a callback time: day, part of day, hour */
+};
+#define ASR_CAP_ALL (ASR_CAP_AMOUNT | ASR_CAP_NUMBER | ASR_CAP_TIME)
+
+/**
  * The grammar for a node's phrases (struct dialog_grammar's node, phrases
- * and n). Returns the cached object when the same phrases were seen
- * before, otherwise a new one whose compilation (and a first decoder)
- * starts at once on a worker, so it is usually ready before the callee
- * has finished speaking. phrases are copied. The caller owns the
+ * and n) and what it captures (caps, enum asr_cap bits; unknown bits are
+ * ignored). Returns the cached object when the same phrases and caps
+ * were seen before, otherwise a new one whose compilation (and a first
+ * decoder) starts at once on a worker, so it is usually ready before the
+ * callee has finished speaking. phrases are copied. The caller owns the
  * reference.
  *
  * @return 0, EINVAL, ENOMEM
  */
+int asr_grammar_get_caps(struct asr_grammar **gp, struct asr *asr,
+			 const char *name, const char *const *phrases,
+			 size_t n, unsigned caps);
+
+/** asr_grammar_get_caps() with no captures: the phrases alone. */
 int asr_grammar_get(struct asr_grammar **gp, struct asr *asr,
 		    const char *name, const char *const *phrases, size_t n);
 
@@ -139,6 +165,9 @@ struct asr_grammar_stats {
 	size_t dropped;       /* phrases dropped (no word left) */
 	size_t words_dropped; /* words dropped from kept phrases */
 	size_t words;         /* distinct words in the cut dictionary */
+	unsigned caps;        /* asked for (asr_grammar_get_caps) */
+	unsigned caps_kept;   /* compiled in: a capture whose words the
+				 dictionary lacks is left out (warned) */
 	bool from_cache;      /* loaded from the cache folder */
 	const char *key;      /* the cache key (hex) */
 };
@@ -154,6 +183,8 @@ struct asr_result {
 				   it ("" when nothing fitted) */
 	double confidence;      /* 0..1; below 0.5 when rejected */
 	bool rejected;          /* off-topic: not one of the phrases */
+	bool value;             /* text is a spoken value (amount, number,
+				   time) from the captures, not a phrase */
 	const char *transcript; /* free-form guess when rejected, "" when
 				   not available (always, for now) */
 	double score;           /* the engine's raw per-frame margin (the
@@ -219,6 +250,7 @@ struct asr_engine_result {
 	char text[1024];
 	double confidence;
 	bool rejected;
+	bool value;      /* the text came from a capture rule */
 	double score;
 };
 
@@ -232,11 +264,12 @@ struct asr_engine {
 	unsigned (*srate)(const struct asr_model *m);
 	/* a string naming the model and dictionary, hashed into the key */
 	const char *(*model_id)(const struct asr_model *m);
-	/* worker: compile phrases (name for messages, key for a disk
-	 * cache); fills st's phrase and word counts */
+	/* worker: compile phrases and the capture sub-grammars of caps
+	 * (enum asr_cap; name for messages, key for a disk cache); fills
+	 * st's phrase and word counts and caps_kept */
 	int (*compile)(struct asr_cgram **cgp, const struct asr_model *m,
 		       const char *key, const char *name,
-		       const char *const *phrases, size_t n,
+		       const char *const *phrases, size_t n, unsigned caps,
 		       struct asr_grammar_stats *st);
 	/* worker: build a decoder for a compiled grammar */
 	int (*dec_alloc)(struct asr_dec **dp, const struct asr_model *m,

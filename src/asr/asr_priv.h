@@ -49,8 +49,11 @@ size_t asr_lex_count(const struct asr_lex *lex);
 /** The compiler's output: text the decoder loads. A mem object. */
 struct asr_gtext {
 	char *jsgf;   /* a JSGF grammar whose rule <phrases> is the phrase
-			 trie and public <utt> = <phrases> */
+			 trie and public <utt> = <phrases>, or with
+			 captures <phrases> | <c_amount> | ... */
 	char *body;   /* the right-hand side of <phrases> (inside jsgf) */
+	char *utt;    /* the right-hand side of <utt> (inside jsgf) */
+	char *rules;  /* the capture rules' lines, "" without captures */
 	char *dict;   /* the cut dictionary, "word phones\n" lines, with a
 			 pseudo-word "g_xx" per phone */
 	char **gwords; /* the garbage pseudo-words ("g_aa", ...) */
@@ -62,13 +65,41 @@ struct asr_gtext {
  * punctuation, digits read as numbers; Mandarin: longest-match
  * segmentation into dictionary words), drop what the dictionary cannot
  * say (logged as warnings naming the grammar), merge shared prefixes into
- * a trie, and cut the dictionary to the words used. st counts what was
- * kept and dropped. @return 0, ENOENT when no phrase is left, ENOMEM
+ * a trie, add the sub-grammars of the captures in caps (enum asr_cap),
+ * and cut the dictionary to the words used. st counts what was kept and
+ * dropped (caps_kept: the captures compiled in). @return 0, ENOENT when
+ * no phrase is left and no capture either, ENOMEM
  */
 int asr_compile_text(struct asr_gtext **gtp, const struct asr_lex *lex,
 		     enum asr_lang_id lang, const char *name,
-		     const char *const *phrases, size_t n,
+		     const char *const *phrases, size_t n, unsigned caps,
 		     struct asr_grammar_stats *st);
+
+/** The suffix of the capture rules' words ("twenty_v"): the decoder
+ *  strips it and so knows a spoken value from a phrase. */
+#define ASR_VALUE_MARK "_v"
+
+/**
+ * The capture sub-grammars (captures.c) of caps for lang: rule lines
+ * ("<c_amount> = ...;\n") appended to rules, " | <c_amount>" per capture
+ * to top (for <utt>), every word they use (space-separated) to words,
+ * pseudo-word pronunciations to extra. A capture one of whose words the
+ * dictionary lacks is left out with a warning naming grammar name.
+ * @return the captures written (an amount also counts as a number)
+ */
+unsigned asr_caps_rules(struct mbuf *rules, struct mbuf *top,
+			struct mbuf *words, struct mbuf *extra,
+			const struct asr_lex *lex, enum asr_lang_id lang,
+			unsigned caps, const char *name);
+
+/**
+ * The JSGF text of a compiled grammar: public <utt> = UTT [| alt];
+ * <phrases> and the capture rules, then the rule lines more (e.g. a
+ * garbage branch: alt "<garbage>", more its rules). NULL: none.
+ * @return 0, ENOMEM
+ */
+int asr_gtext_jsgf(char **jsgfp, const struct asr_gtext *gt,
+		   const char *alt, const char *more);
 
 /** Write a compiled grammar to dir/key.{jsgf,dict,stats} (atomically by
  *  rename). @return 0 or an errno */
@@ -110,6 +141,8 @@ void asr_downsample2(int16_t *out, const int16_t *in, size_t n);
 
 /* ---- cache key (asr.c) -------------------------------------------------- */
 
-/** Hex key of (engine, language, model id, phrases): 32 chars + NUL. */
+/** Hex key of (engine, language, model id, phrases, caps): 32 chars +
+ *  NUL. */
 void asr_key(char key[33], const char *engine, const char *lang,
-	     const char *model_id, const char *const *phrases, size_t n);
+	     const char *model_id, const char *const *phrases, size_t n,
+	     unsigned caps);

@@ -42,6 +42,8 @@ static void gtext_destructor(void *arg)
 
 	mem_deref(gt->jsgf);
 	mem_deref(gt->body);
+	mem_deref(gt->utt);
+	mem_deref(gt->rules);
 	mem_deref(gt->dict);
 	for (i = 0; i < gt->ngwords; i++)
 		mem_deref(gt->gwords[i]);
@@ -243,24 +245,30 @@ static int dict_gwords(struct asr_gtext *gt)
 	return 0;
 }
 
-static int make_jsgf(struct asr_gtext *gt)
+int asr_gtext_jsgf(char **jsgfp, const struct asr_gtext *gt,
+		   const char *alt, const char *more)
 {
-	return re_sdprintf(&gt->jsgf,
+	return re_sdprintf(jsgfp,
 			   "#JSGF V1.0;\n"
 			   "grammar callbot;\n"
-			   "public <utt> = <phrases>;\n"
-			   "<phrases> = %s;\n",
-			   gt->body);
+			   "public <utt> = %s%s%s;\n"
+			   "%s%s%s"
+			   "%s%s",
+			   gt->utt, alt ? " | " : "", alt ? alt : "",
+			   gt->body[0] ? "<phrases> = " : "", gt->body,
+			   gt->body[0] ? ";\n" : "", gt->rules,
+			   more ? more : "");
 }
 
 /* ---- compile -------------------------------------------------------------*/
 
 int asr_compile_text(struct asr_gtext **gtp, const struct asr_lex *lex,
 		     enum asr_lang_id lang, const char *name,
-		     const char *const *phrases, size_t n,
+		     const char *const *phrases, size_t n, unsigned caps,
 		     struct asr_grammar_stats *st)
 {
 	struct mbuf *mb = NULL, *extra = NULL, *out = NULL;
+	struct mbuf *rules = NULL, *top = NULL, *cwords = NULL;
 	struct asr_gtext *gt = NULL;
 	char **v = NULL, bad[64];
 	size_t nv = 0, i, k;
@@ -271,12 +279,17 @@ int asr_compile_text(struct asr_gtext **gtp, const struct asr_lex *lex,
 	name = name ? name : "?";
 	st->phrases = n;
 	st->kept = st->dropped = st->words_dropped = st->words = 0;
+	st->caps = caps;
+	st->caps_kept = 0;
 	mb = mbuf_alloc(128);
 	extra = mbuf_alloc(256);
 	out = mbuf_alloc(4096);
-	v = calloc(n ? n : 1, sizeof(*v));
+	rules = mbuf_alloc(1024);
+	top = mbuf_alloc(64);
+	cwords = mbuf_alloc(1024);
+	v = calloc(n + 1, sizeof(*v)); /* + the captures' words */
 	gt = mem_zalloc(sizeof(*gt), gtext_destructor);
-	if (!mb || !extra || !out || !v || !gt) {
+	if (!mb || !extra || !out || !rules || !top || !cwords || !v || !gt) {
 		err = ENOMEM;
 		goto out;
 	}
@@ -309,23 +322,27 @@ int asr_compile_text(struct asr_gtext **gtp, const struct asr_lex *lex,
 		memcpy(v[nv], mb->buf, mb->end);
 		v[nv++][mb->end] = '\0';
 	}
-	if (!nv) {
+	st->caps_kept = asr_caps_rules(rules, top, cwords, extra, lex, lang,
+				       caps, name);
+	if (!nv && !st->caps_kept) {
 		log_msg(LOG_WARN, "asr", "grammar %s: no phrase left", name);
 		err = ENOENT;
 		goto out;
 	}
-	qsort(v, nv, sizeof(*v), cmp_strp);
-	for (i = 1, k = 1; i < nv; i++) {
-		if (strcmp(v[i], v[k - 1]))
-			v[k++] = v[i];
-		else
-			free(v[i]);
+	if (nv) {
+		qsort(v, nv, sizeof(*v), cmp_strp);
+		for (i = 1, k = 1; i < nv; i++) {
+			if (strcmp(v[i], v[k - 1]))
+				v[k++] = v[i];
+			else
+				free(v[i]);
+		}
+		nv = k;
 	}
-	nv = k;
 	st->kept = nv;
 
 	mbuf_rewind(mb);
-	if (emit_alts(mb, v, 0, nv, 0) > 1) {
+	if (nv && emit_alts(mb, v, 0, nv, 0) > 1) {
 		mbuf_write_str(out, "( ");
 		mbuf_write_mem(out, mb->buf, mb->end);
 		mbuf_write_str(out, " )");
@@ -334,12 +351,30 @@ int asr_compile_text(struct asr_gtext **gtp, const struct asr_lex *lex,
 		mbuf_write_mem(out, mb->buf, mb->end);
 	}
 	err = mb_str(out, &gt->body);
-	if (err)
-		goto out;
-	err = make_jsgf(gt);
+	if (!err)
+		err = mb_str(rules, &gt->rules);
+	/* top holds " | <c_x>" per capture */
+	if (!err && nv)
+		err = re_sdprintf(&gt->utt, "<phrases>%b", top->buf,
+				  top->end);
+	else if (!err)
+		err = re_sdprintf(&gt->utt, "%b", top->buf + 3,
+				  top->end - 3);
+	if (!err)
+		err = asr_gtext_jsgf(&gt->jsgf, gt, NULL, NULL);
 	if (err)
 		goto out;
 
+	/* the captures' words go to the dictionary as one more "phrase" */
+	if (cwords->end) {
+		v[nv] = malloc(cwords->end + 1);
+		if (!v[nv]) {
+			err = ENOMEM;
+			goto out;
+		}
+		memcpy(v[nv], cwords->buf, cwords->end);
+		v[nv++][cwords->end] = '\0';
+	}
 	mbuf_write_u8(extra, '\0');
 	mbuf_rewind(out);
 	err = cut_dict(out, lex, v, nv, (const char *)extra->buf, &st->words);
@@ -356,6 +391,9 @@ out:
 	mem_deref(mb);
 	mem_deref(extra);
 	mem_deref(out);
+	mem_deref(rules);
+	mem_deref(top);
+	mem_deref(cwords);
 	if (err)
 		mem_deref(gt);
 	else
@@ -399,8 +437,9 @@ int asr_gtext_save(const struct asr_gtext *gt, const char *dir,
 
 	if (!gt || !dir || !key || !st)
 		return EINVAL;
-	snprintf(stats, sizeof(stats), "%zu %zu %zu %zu %zu\n", st->phrases,
-		 st->kept, st->dropped, st->words_dropped, st->words);
+	snprintf(stats, sizeof(stats), "%zu %zu %zu %zu %zu %u %u\n",
+		 st->phrases, st->kept, st->dropped, st->words_dropped,
+		 st->words, st->caps, st->caps_kept);
 	/* the stats file last: its presence means the rest is complete */
 	err = write_atomic(dir, key, "jsgf", gt->jsgf);
 	if (!err)
@@ -445,12 +484,55 @@ static int slurp(char **textp, const char *dir, const char *key,
 	return err;
 }
 
+/* The line "<name> = RHS;\n" of jsgf (at its start or after a newline):
+ * RHS's start and end, or false. */
+static bool jsgf_line(const char *jsgf, const char *name, const char **bp,
+		      const char **ep)
+{
+	size_t nl = strlen(name);
+	const char *p = jsgf;
+
+	while (p && *p) {
+		if (!strncmp(p, name, nl)) {
+			*bp = p + nl;
+			*ep = strstr(*bp, ";\n");
+			return *ep != NULL;
+		}
+		p = next_line(p);
+	}
+	return false;
+}
+
+/* Cut a loaded grammar back into utt, body and rules (the lines after
+ * <utt> and <phrases>, as asr_gtext_jsgf() wrote them). */
+static int jsgf_split(struct asr_gtext *gt)
+{
+	const char *b, *e, *rest;
+	int err;
+
+	if (!jsgf_line(gt->jsgf, "public <utt> = ", &b, &e))
+		return EINVAL;
+	err = re_sdprintf(&gt->utt, "%b", b, (size_t)(e - b));
+	if (err)
+		return err;
+	rest = e + 2;
+	if (jsgf_line(gt->jsgf, "<phrases> = ", &b, &e)) {
+		err = re_sdprintf(&gt->body, "%b", b, (size_t)(e - b));
+		rest = e + 2;
+	}
+	else {
+		err = re_sdprintf(&gt->body, "%s", "");
+	}
+	if (!err)
+		err = re_sdprintf(&gt->rules, "%s", rest);
+	return err;
+}
+
 int asr_gtext_load(struct asr_gtext **gtp, const char *dir, const char *key,
 		   struct asr_grammar_stats *st)
 {
 	struct asr_gtext *gt;
 	char *stats = NULL;
-	const char *b, *e;
 	int err;
 
 	if (!gtp || !dir || !key || !st)
@@ -461,28 +543,18 @@ int asr_gtext_load(struct asr_gtext **gtp, const char *dir, const char *key,
 	err = slurp(&stats, dir, key, "stats");
 	if (err)
 		goto out;
-	if (sscanf(stats, "%zu %zu %zu %zu %zu", &st->phrases, &st->kept,
-		   &st->dropped, &st->words_dropped, &st->words) != 5) {
+	st->caps = st->caps_kept = 0;
+	if (sscanf(stats, "%zu %zu %zu %zu %zu %u %u", &st->phrases,
+		   &st->kept, &st->dropped, &st->words_dropped, &st->words,
+		   &st->caps, &st->caps_kept) < 5) {
 		err = EINVAL;
 		goto out;
 	}
 	err = slurp(&gt->jsgf, dir, key, "jsgf");
 	if (!err)
 		err = slurp(&gt->dict, dir, key, "dict");
-	if (err)
-		goto out;
-	b = strstr(gt->jsgf, "\n<phrases> = ");
-	if (!b) {
-		err = EINVAL;
-		goto out;
-	}
-	b += strlen("\n<phrases> = ");
-	e = strstr(b, ";\n");
-	if (!e) {
-		err = EINVAL;
-		goto out;
-	}
-	err = re_sdprintf(&gt->body, "%b", b, (size_t)(e - b));
+	if (!err)
+		err = jsgf_split(gt);
 	if (!err)
 		err = dict_gwords(gt);
 out:

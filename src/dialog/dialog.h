@@ -140,12 +140,26 @@ enum dialog_action_type {
 	DIALOG_ACT_MATCH,    /* what the utterance was heard as (for logs) */
 };
 
+/**
+ * What kind of value a listening node captures (its capture: slots), so a
+ * recognizer can hear values no phrase lists: "twenty thousand dollars",
+ * 明天下午. A bit mask; text and yesno slots add nothing (text is
+ * whatever was heard, yes/no are intents' phrases).
+ */
+enum dialog_capture {
+	DIALOG_CAP_AMOUNT = 1, /* an amount slot */
+	DIALOG_CAP_NUMBER = 2, /* a number slot */
+	DIALOG_CAP_TIME = 4,   /* a callback_time slot */
+};
+
 /** The words and phrases that can be heard in a listening node. */
 struct dialog_grammar {
 	const char *node;
 	const char *const *phrases; /* every phrase of every audible intent */
 	size_t n;
 	const char *dtmf;           /* keys that mean something here */
+	unsigned captures;          /* enum dialog_capture bits of the
+				       node's capture: slots */
 };
 
 /**

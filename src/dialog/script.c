@@ -1287,6 +1287,26 @@ static int compute_nodes(struct dialog_script *s)
 		n->grammar.phrases = n->gphrases;
 		n->grammar.n = np;
 		n->grammar.dtmf = n->dtmf;
+		n->grammar.captures = 0;
+		for (j = 0; j < n->capture.n; j++) {
+			switch (s->slots[n->capture.v[j]].kind) {
+
+			case EXTRACT_AMOUNT:
+				n->grammar.captures |= DIALOG_CAP_AMOUNT;
+				break;
+
+			case EXTRACT_NUMBER:
+				n->grammar.captures |= DIALOG_CAP_NUMBER;
+				break;
+
+			case EXTRACT_CALLBACK_TIME:
+				n->grammar.captures |= DIALOG_CAP_TIME;
+				break;
+
+			default:
+				break;
+			}
+		}
 	}
 
 	/* the first listening node, following next links from start */

@@ -175,7 +175,7 @@ int test_asr_grammar(void)
 
 	TEST_ERR(asr_lex_load(&lex, CMUDICT));
 	memset(&st, 0, sizeof(st));
-	err = asr_compile_text(&gt, lex, ASR_EN, "t", ph, 7, &st);
+	err = asr_compile_text(&gt, lex, ASR_EN, "t", ph, 7, 0, &st);
 	if (err)
 		goto out;
 	/* shared prefixes merged; duplicates and the unknown phrase gone */
@@ -194,13 +194,13 @@ int test_asr_grammar(void)
 	}
 
 	/* the key depends on the phrases, the model and the language */
-	asr_key(key, "pocketsphinx", "en", "m", ph, 7);
-	asr_key(key2, "pocketsphinx", "en", "m", ph, 6);
+	asr_key(key, "pocketsphinx", "en", "m", ph, 7, 0);
+	asr_key(key2, "pocketsphinx", "en", "m", ph, 6, 0);
 	if (strlen(key) != 32 || !strcmp(key, key2)) {
 		err = EINVAL;
 		goto out;
 	}
-	asr_key(key2, "pocketsphinx", "zh", "m", ph, 7);
+	asr_key(key2, "pocketsphinx", "zh", "m", ph, 7, 0);
 	if (!strcmp(key, key2)) {
 		err = EINVAL;
 		goto out;
@@ -266,15 +266,24 @@ static int script_grammar(const char *lang, const char *dict,
 	if (!err)
 		err = asr_compile_text(&gt, lex, strcmp(lang, "zh") ? ASR_EN
 								   : ASR_ZH,
-				       g->node, g->phrases, g->n, &st);
+				       g->node, g->phrases, g->n, g->captures,
+				       &st);
+	/* the node captures an amount: every word of its rules is said */
 	if (!err && (g->n < 1000 || st.kept * 100 < g->n * min_kept_pct ||
-		     st.words < 500 || !strstr(gt->jsgf, "public <utt>")))
+		     st.words < 500 || !strstr(gt->jsgf, "public <utt>") ||
+		     g->captures != DIALOG_CAP_AMOUNT ||
+		     st.caps_kept != ASR_CAP_AMOUNT ||
+		     !strstr(gt->jsgf, "public <utt> = <phrases> | "
+				       "<c_amount>;\n"))) {
+		fprintf(stderr, "captures %u, compiled %u\n", g->captures,
+			st.caps_kept);
 		err = EINVAL;
+	}
 	if (!err)
 		printf("     %s node %s: %zu phrases, %zu kept, %zu dropped, "
-		       "%zu words dropped, %zu words\n",
+		       "%zu words dropped, %zu words, captures %u\n",
 		       lang, g->node, st.phrases, st.kept, st.dropped,
-		       st.words_dropped, st.words);
+		       st.words_dropped, st.words, st.caps_kept);
 	mem_deref(gt);
 	mem_deref(lex);
 	mem_deref(s);
@@ -442,13 +451,14 @@ static void cgram_destructor(void *arg)
 
 static int fake_compile(struct asr_cgram **cgp, const struct asr_model *m,
 			const char *key, const char *name,
-			const char *const *phrases, size_t n,
+			const char *const *phrases, size_t n, unsigned caps,
 			struct asr_grammar_stats *st)
 {
 	struct asr_cgram *cg = mem_zalloc(sizeof(*cg), cgram_destructor);
 	size_t i;
 
 	(void)m;
+	(void)caps;
 	(void)key;
 	(void)name;
 	if (!cg)
