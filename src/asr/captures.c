@@ -167,11 +167,10 @@ static bool put_marked(struct mbuf *out, struct mbuf *words,
 	const char *p = (const char *)tmp->buf, *end = p + tmp->end;
 
 	while (p < end) {
-		size_t len = strcspn(p, " "), np, i;
+		const char *sp = memchr(p, ' ', (size_t)(end - p));
+		size_t len = (size_t)((sp ? sp : end) - p), np, i;
 		const char *pr[8];
 
-		if ((size_t)(end - p) < len)
-			len = (size_t)(end - p);
 		np = asr_lex_prons(lex, p, len, pr, 8);
 		if (!np) {
 			snprintf(bad, badsz, "%.*s", (int)len, p);

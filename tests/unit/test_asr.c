@@ -239,6 +239,135 @@ out:
 	return 0;
 }
 
+/* One grammar with captures: rules in, words marked and in the cut
+ * dictionary, a different key, a cache round trip. */
+static int caps_grammar(const struct asr_lex *lex, enum asr_lang_id lang,
+			const char *const *ph, size_t n, const char *want,
+			const char *word)
+{
+	struct asr_grammar_stats st, st2;
+	struct asr_gtext *gt = NULL, *gt2 = NULL;
+	char dir[] = "/tmp/callbot-asr-cache-XXXXXX", key[33], path[1100];
+	char line[64];
+	int err;
+
+	memset(&st, 0, sizeof(st));
+	err = asr_compile_text(&gt, lex, lang, "t", ph, n, ASR_CAP_ALL, &st);
+	if (err)
+		return err;
+	snprintf(line, sizeof(line), "\n%s%s ", word, ASR_VALUE_MARK);
+	if (st.caps != ASR_CAP_ALL || st.caps_kept != ASR_CAP_ALL ||
+	    !strstr(gt->jsgf, want) || !strstr(gt->jsgf, "\n<c_time> = ") ||
+	    !strstr(gt->jsgf, "\n<c_amount> = ") ||
+	    strstr(gt->jsgf, "<c_number>") || !strstr(gt->dict, line)) {
+		fprintf(stderr, "caps %u/%u, grammar:\n%s\n", st.caps,
+			st.caps_kept, gt->jsgf);
+		err = EINVAL;
+		goto out;
+	}
+	if (!mkdtemp(dir)) {
+		err = errno;
+		goto out;
+	}
+	asr_key(key, "pocketsphinx", "en", "m", ph, n, ASR_CAP_ALL);
+	err = asr_gtext_save(gt, dir, key, &st);
+	if (!err) {
+		memset(&st2, 0, sizeof(st2));
+		err = asr_gtext_load(&gt2, dir, key, &st2);
+	}
+	if (!err && (strcmp(gt2->jsgf, gt->jsgf) || strcmp(gt2->utt, gt->utt) ||
+		     strcmp(gt2->rules, gt->rules) ||
+		     strcmp(gt2->body, gt->body) ||
+		     st2.caps_kept != st.caps_kept))
+		err = EINVAL;
+	if (!err) { /* what the garbage search is built from */
+		char *j = NULL;
+
+		err = asr_gtext_jsgf(&j, gt2, "<garbage>", "<garbage> = g;\n");
+		if (!err && (!strstr(j, " | <garbage>;\n") ||
+			     !strstr(j, gt->rules)))
+			err = EINVAL;
+		mem_deref(j);
+	}
+	snprintf(path, sizeof(path), "%s/%s.jsgf", dir, key);
+	(void)unlink(path);
+	snprintf(path, sizeof(path), "%s/%s.dict", dir, key);
+	(void)unlink(path);
+	snprintf(path, sizeof(path), "%s/%s.stats", dir, key);
+	(void)unlink(path);
+	(void)rmdir(dir);
+out:
+	mem_deref(gt);
+	mem_deref(gt2);
+	return err;
+}
+
+int test_asr_grammar_caps(void)
+{
+	static const char *const ph[] = {"yes", "no thanks"};
+	static const char *const zph[] = {"需要", "不需要"};
+	struct asr_grammar_stats st;
+	struct asr_gtext *gt = NULL;
+	struct asr_lex *lex = NULL;
+	char k0[33], k1[33], k2[33], zh[1024];
+	int err;
+
+	/* the dialog's bits are the recognizer's */
+	ASSERT_EQ(ASR_CAP_AMOUNT, DIALOG_CAP_AMOUNT);
+	ASSERT_EQ(ASR_CAP_NUMBER, DIALOG_CAP_NUMBER);
+	ASSERT_EQ(ASR_CAP_TIME, DIALOG_CAP_TIME);
+
+	/* captures change the key */
+	asr_key(k0, "pocketsphinx", "en", "m", ph, 2, 0);
+	asr_key(k1, "pocketsphinx", "en", "m", ph, 2, ASR_CAP_AMOUNT);
+	asr_key(k2, "pocketsphinx", "en", "m", ph, 2, ASR_CAP_TIME);
+	ASSERT_TRUE(strcmp(k0, k1) && strcmp(k1, k2) && strcmp(k0, k2));
+
+	TEST_ERR(asr_lex_load(&lex, CMUDICT));
+	err = caps_grammar(lex, ASR_EN, ph, 2,
+			   "public <utt> = <phrases> | <c_amount> | "
+			   "<c_time>;\n",
+			   "thousand");
+	/* a number alone, and values without any phrase */
+	if (!err) {
+		memset(&st, 0, sizeof(st));
+		err = asr_compile_text(&gt, lex, ASR_EN, "t", NULL, 0,
+				       ASR_CAP_NUMBER, &st);
+		if (!err && (st.kept || st.caps_kept != ASR_CAP_NUMBER ||
+			     !strstr(gt->jsgf,
+				     "public <utt> = <c_number>;\n") ||
+			     strstr(gt->jsgf, "<phrases> =")))
+			err = EINVAL;
+		gt = mem_deref(gt);
+	}
+	/* no phrase and no capture: nothing to hear */
+	if (!err && asr_compile_text(&gt, lex, ASR_EN, "t", NULL, 0, 0,
+				     &st) != ENOENT)
+		err = EINVAL;
+	lex = mem_deref(lex);
+	if (err)
+		TEST_FAIL("English grammar with captures: %s", strerror(err));
+
+	if (zh_dict(zh, sizeof(zh))) {
+		fprintf(stderr, "SKIP Mandarin captures: no %s\n", zh);
+		return 0;
+	}
+	TEST_ERR(asr_lex_load(&lex, zh));
+	/* 星期一 is one dictionary word, 想借 two (想 借) */
+	err = caps_grammar(lex, ASR_ZH, zph, 2,
+			   "public <utt> = <phrases> | <c_amount> | "
+			   "<c_time>;\n",
+			   "万");
+	if (!err && caps_grammar(lex, ASR_ZH, zph, 2, " 星期一_v ", "借"))
+		err = EINVAL;
+	if (!err && caps_grammar(lex, ASR_ZH, zph, 2, " 想_v 借_v ", "左右"))
+		err = EINVAL;
+	mem_deref(lex);
+	if (err)
+		TEST_FAIL("Mandarin grammar with captures: %s", strerror(err));
+	return 0;
+}
+
 /* The first listening node of each sample script compiles, keeping
  * almost every phrase. */
 static int script_grammar(const char *lang, const char *dict,

@@ -55,6 +55,7 @@
 	X(test_asr_numbers)                                                \
 	X(test_asr_words)                                                  \
 	X(test_asr_grammar)                                                \
+	X(test_asr_grammar_caps)                                           \
 	X(test_asr_script_grammars)                                        \
 	X(test_asr_conf)                                                   \
 	X(test_asr_resample)                                               \
