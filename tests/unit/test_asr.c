@@ -275,7 +275,8 @@ static int caps_grammar(const struct asr_lex *lex, enum asr_lang_id lang,
 		memset(&st2, 0, sizeof(st2));
 		err = asr_gtext_load(&gt2, dir, key, &st2);
 	}
-	if (!err && (strcmp(gt2->jsgf, gt->jsgf) || strcmp(gt2->utt, gt->utt) ||
+	if (!err && (strcmp(gt2->jsgf, gt->jsgf) ||
+		     strcmp(gt2->utt, gt->utt) ||
 		     strcmp(gt2->rules, gt->rules) ||
 		     strcmp(gt2->body, gt->body) ||
 		     st2.caps_kept != st.caps_kept))

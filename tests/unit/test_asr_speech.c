@@ -395,7 +395,7 @@ int test_asr_cache(void)
  *
  * English asserts >= 75% of values right (measured 11/12) and >= 75% of
  * off-topic rejected. Mandarin's tdt_sc_8k hears espeak-ng's numbers
- * badly (measured 2/12: 万 heard as 元 or 吧, 十 as 一, 下午 as 上午),
+ * badly (measured 1/12: 万 heard as 元 or 吧, 十 as 一, 下午 as 上午),
  * so its floors only catch a broken pipeline. With
  * $CALLBOT_TEST_FULL, every off-topic sentence, also against the
  * grammars without captures, for comparison (slower).
@@ -564,8 +564,9 @@ static int values(const char *lang, const char *model,
 	verbose = getenv("CALLBOT_TEST_VERBOSE") != NULL;
 	for (i = 0; i < n; i++) {
 		if (!out[i].called || out[i].err || !out[i].on_loop) {
-			fprintf(stderr, "result %zu: called %d err %d loop %d\n",
-				i, out[i].called, out[i].err, out[i].on_loop);
+			fprintf(stderr,
+				"result %zu: called %d err %d loop %d\n", i,
+				out[i].called, out[i].err, out[i].on_loop);
 			err = EINVAL;
 			goto out;
 		}
