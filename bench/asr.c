@@ -4,9 +4,11 @@
  * language, model and rejection method.
  *
  * The utterances of tests/asr/LANG.tsv are synthesized with several
- * voices (flite for English, espeak-ng variants for Mandarin), clean and
- * with pink noise at 15 dB SNR, high-passed at 300 Hz and G.711
- * round-tripped. They are recognized against the grammar of the sample
+ * voices (flite for English, espeak-ng variants for Mandarin), shaped as
+ * the VAD hands them over (200 ms of pre-roll before the speech, 200 ms
+ * of tail after it), in three conditions: clean, pink noise at 15 dB SNR
+ * and white noise at 20 dB (the e2e simulator's line), high-passed at
+ * 300 Hz and G.711 round-tripped. They are recognized against the grammar of the sample
  * script's first listening node, through the real API (worker pool,
  * decoder pool), and the text goes through the dialog's matcher:
  *
@@ -23,11 +25,14 @@
  *
  *   bench-asr [--models DIR] [--lang en|zh] [--model M] [--reject M]
  *             [--quick] [-v] [--threshold T] [--garbage-weight W]
- *             [--loop-p P] [SRCDIR]
+ *             [--loop-p P] [--denoise D] [--denoise-learn L]
+ *             [--engine-args A] [--no-pad] [SRCDIR]
  *
  * --quick: two voices instead of four, no en-us model; -v: every miss
  * and false accept, and accuracy/rejection over a range of thresholds;
- * the last three override the engine's measured defaults (tuning).
+ * the next six override the engine's measured defaults (tuning: the asr
+ * configuration keys of the same names); --no-pad: the synthesizer's
+ * own leading and trailing silence instead of the VAD's.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -42,10 +47,14 @@
 #include "asr/asr.h"
 #include "../tests/unit/test_asr.h"
 
+enum { NCOND = 3 };
+static const char *const cond_name[NCOND] = {"clean", "pink15",
+					     "white20"};
+
 struct audio {
 	size_t utt;     /* index in the set */
 	int voice;
-	bool noisy;
+	int cond;       /* index in cond_name */
 	int16_t *pcm;
 	size_t n;
 };
@@ -67,6 +76,34 @@ static bool verbose;
 static const char *only_reject; /* --reject: one method only */
 static const char *only_model;  /* --model: one model only */
 static const char *opt_gw, *opt_loop_p, *opt_thr; /* tuning */
+static const char *opt_denoise, *opt_learn, *opt_args;
+static bool no_pad;
+/* --variant: asr configuration keys, "key=value|key=value", each
+ * variant measured on the same audio */
+static const char *variants[16];
+static int nvariants;
+static const char *variant; /* the one being measured, or NULL */
+
+static int set_variant(struct asr_conf *conf, const char *v, char *buf,
+		       size_t sz)
+{
+	char *p, *save = NULL;
+
+	snprintf(buf, sz, "%s", v);
+	for (p = strtok_r(buf, "|", &save); p;
+	     p = strtok_r(NULL, "|", &save)) {
+		char *eq = strchr(p, '=');
+
+		if (!eq)
+			return EINVAL;
+		*eq = '\0';
+		if (asr_conf_set(conf, p, eq + 1)) {
+			printf("bad variant key %s=%s\n", p, eq + 1);
+			return EINVAL;
+		}
+	}
+	return 0;
+}
 
 static void on_result(int err, const struct asr_result *r, void *arg)
 {
@@ -224,7 +261,7 @@ static double pct(unsigned a, unsigned b)
 
 static void print_tally(const char *name, const struct tally *t)
 {
-	printf("  %-6s %4u %7.1f%% %8.1f%%  %4u %7.1f%% %8.1f%%  %.4f\n",
+	printf("  %-7s %4u %7.1f%% %8.1f%%  %4u %7.1f%% %8.1f%%  %.4f\n",
 	       name, t->nin, pct(t->gram_ok, t->nin), pct(t->ok, t->nin),
 	       t->noff, pct(t->rej, t->noff), pct(t->nointent, t->noff),
 	       t->audio_ms ? (double)t->decode_ms / t->audio_ms : 0);
@@ -243,19 +280,21 @@ static void sweep(const struct tasr_set *set, const struct dialog_script *s,
 {
 	double thr;
 
-	printf("  threshold   accuracy clean/noisy   rejection clean/noisy\n");
-	for (thr = -10; thr <= 2; thr += 1) {
-		struct tally t[2];
+	printf("  threshold   accuracy clean/pink15/white20   "
+	       "rejection clean/pink15/white20\n");
+	for (thr = -12; thr <= 2; thr += 1) {
+		struct tally t[NCOND];
 		size_t i;
 
 		memset(t, 0, sizeof(t));
 		for (i = 0; i < na; i++)
-			count(&t[au[i].noisy], set, s, &au[i], &out[i],
+			count(&t[au[i].cond], set, s, &au[i], &out[i],
 			      rejected_at(&out[i], thr));
-		printf("  %6.1f      %5.1f%% %5.1f%%          "
-		       "%5.1f%% %5.1f%%\n",
+		printf("  %6.1f      %5.1f%% %5.1f%% %5.1f%%          "
+		       "%5.1f%% %5.1f%% %5.1f%%\n",
 		       thr, pct(t[0].ok, t[0].nin), pct(t[1].ok, t[1].nin),
-		       pct(t[0].rej, t[0].noff), pct(t[1].rej, t[1].noff));
+		       pct(t[2].ok, t[2].nin), pct(t[0].rej, t[0].noff),
+		       pct(t[1].rej, t[1].noff), pct(t[2].rej, t[2].noff));
 	}
 }
 
@@ -333,9 +372,9 @@ static int bench_config(const char *models, const char *lang,
 	struct asr_grammar_stats gst;
 	struct asr_stats st;
 	struct outcome *out = NULL, probe[2];
-	struct tally tc, tn, ta;
+	struct tally tc[NCOND], ta;
 	double h0, h1, h2, h3, r0, r1, r2, r3;
-	char idle[16];
+	char idle[16], vbuf[512];
 	uint64_t t0;
 	size_t i;
 	int err;
@@ -358,6 +397,14 @@ static int bench_config(const char *models, const char *lang,
 		err |= asr_conf_set(&conf, "loop_p", opt_loop_p);
 	if (opt_thr)
 		err |= asr_conf_set(&conf, "reject_threshold", opt_thr);
+	if (opt_denoise)
+		err |= asr_conf_set(&conf, "denoise", opt_denoise);
+	if (opt_learn)
+		err |= asr_conf_set(&conf, "denoise_learn", opt_learn);
+	if (opt_args)
+		err |= asr_conf_set(&conf, "engine_args", opt_args);
+	if (variant)
+		err |= set_variant(&conf, variant, vbuf, sizeof(vbuf));
 	if (err)
 		return EINVAL;
 
@@ -380,8 +427,13 @@ static int bench_config(const char *models, const char *lang,
 	h2 = heap_mb();
 	r2 = rss_mb();
 	asr_grammar_stats(g, &gst);
-	printf("== %s, model %s, rejection %s, %u workers\n", lang, model,
-	       reject, threads);
+	printf("== %s, model %s, rejection %s, %u workers; denoise %s "
+	       "(learn %s), engine args \"%s\"\n",
+	       lang, model, reject, threads,
+	       opt_denoise ? opt_denoise : "default",
+	       opt_learn ? opt_learn : "default", opt_args ? opt_args : "");
+	if (variant)
+		printf("  variant: %s\n", variant);
 	if (gst.err) {
 		printf("  grammar did not compile: %s\n", strerror(gst.err));
 		err = gst.err;
@@ -428,8 +480,7 @@ static int bench_config(const char *models, const char *lang,
 	}
 	re_main(NULL);
 
-	memset(&tc, 0, sizeof(tc));
-	memset(&tn, 0, sizeof(tn));
+	memset(tc, 0, sizeof(tc));
 	memset(&ta, 0, sizeof(ta));
 	for (i = 0; i < na; i++) {
 		const struct tasr_utt *u = &set->v[au[i].utt];
@@ -441,11 +492,11 @@ static int bench_config(const char *models, const char *lang,
 			       "score %.2f%s\n",
 			       u->in ? "MISS" : "FA  ",
 			       voices_of(lang)[au[i].voice],
-			       au[i].noisy ? "noisy" : "clean",
+			       cond_name[au[i].cond],
 			       u->intent ? u->intent : "-", u->text,
 			       out[i].text, it ? it : "-", out[i].score,
 			       out[i].rejected ? " rejected" : "");
-		count(au[i].noisy ? &tn : &tc, set, s, &au[i], &out[i],
+		count(&tc[au[i].cond], set, s, &au[i], &out[i],
 		      out[i].err || out[i].rejected);
 		count(&ta, set, s, &au[i], &out[i],
 		      out[i].err || out[i].rejected);
@@ -453,8 +504,8 @@ static int bench_config(const char *models, const char *lang,
 	printf("         in-grammar: n  grammar  accepted   off-topic: n  "
 	       "rejected  no-intent  RTF\n");
 	printf("                          only   +right\n");
-	print_tally("clean", &tc);
-	print_tally("noisy", &tn);
+	for (i = 0; i < NCOND; i++)
+		print_tally(cond_name[i], &tc[i]);
 	print_tally("all", &ta);
 	if (!strcmp(reject, "loop")) {
 		if (verbose)
@@ -475,6 +526,30 @@ out:
 
 /* ---- one language ------------------------------------------------------- */
 
+static void bench_models(const char *models, const char *lang, bool quick,
+			 struct work_pool *pool, unsigned threads,
+			 struct dialog_script *s,
+			 const struct dialog_grammar *dg,
+			 const struct tasr_set *set, const struct audio *au,
+			 size_t na)
+{
+	if (!strcmp(lang, "en")) {
+		bench_config(models, lang, "hub4wsj_sc_8k", "loop", pool,
+			     threads, s, dg, set, au, na);
+		bench_config(models, lang, "hub4wsj_sc_8k", "garbage", pool,
+			     threads, s, dg, set, au, na);
+		if (!quick || only_model)
+			bench_config(models, lang, "en-us", "loop", pool,
+				     threads, s, dg, set, au, na);
+	}
+	else {
+		bench_config(models, lang, "tdt_sc_8k", "loop", pool, threads,
+			     s, dg, set, au, na);
+		bench_config(models, lang, "tdt_sc_8k", "garbage", pool,
+			     threads, s, dg, set, au, na);
+	}
+}
+
 static int bench_lang(const char *src, const char *models, const char *lang,
 		      bool quick, struct work_pool *pool, unsigned threads)
 {
@@ -486,7 +561,7 @@ static int bench_lang(const char *src, const char *models, const char *lang,
 	struct tasr_set set;
 	struct audio *au = NULL;
 	char path[1024], tmp[] = "/tmp/bench-asr-XXXXXX";
-	int nvoices = quick ? 2 : 4, v, noisy;
+	int nvoices = quick ? 2 : 4, v, c;
 	size_t i, na = 0;
 	uint64_t t0;
 	int err;
@@ -508,7 +583,7 @@ static int bench_lang(const char *src, const char *models, const char *lang,
 		err = errno;
 		goto out;
 	}
-	au = calloc(set.n * (size_t)nvoices * 2, sizeof(*au));
+	au = calloc(set.n * (size_t)nvoices * NCOND, sizeof(*au));
 	if (!au) {
 		err = ENOMEM;
 		goto out;
@@ -516,14 +591,19 @@ static int bench_lang(const char *src, const char *models, const char *lang,
 	t0 = tmr_jiffies();
 	for (i = 0; i < set.n; i++) {
 		for (v = 0; v < nvoices; v++) {
-			for (noisy = 0; noisy < 2; noisy++) {
+			for (c = 0; c < NCOND; c++) {
 				struct audio *a = &au[na];
+				struct tasr_synth_opt o = {
+					.snr_db = c == 1 ? 15 : c == 2 ? 20 : 0,
+					.white = c == 2,
+					.pad_ms = no_pad ? 0 : 200,
+				};
 
-				err = tasr_synth(&a->pcm, &a->n, lang,
-						 voices[v], set.v[i].speak,
-						 noisy ? 15 : 0,
-						 (uint32_t)(i * 31 + v + 1),
-						 tmp);
+				err = tasr_synth_ex(&a->pcm, &a->n, lang,
+						    voices[v], set.v[i].speak,
+						    &o,
+						    (uint32_t)(i * 31 + v + 1),
+						    tmp);
 				if (err) {
 					printf("synthesis failed (%s): %s\n",
 					       set.v[i].speak, strerror(err));
@@ -531,29 +611,21 @@ static int bench_lang(const char *src, const char *models, const char *lang,
 				}
 				a->utt = i;
 				a->voice = v;
-				a->noisy = noisy;
+				a->cond = c;
 				++na;
 			}
 		}
 	}
 	printf("\n### %s: %zu utterances (%zu sentences x %d voices x clean "
-	       "/ 15 dB SNR), synthesized in %llu ms\n",
+	       "/ pink 15 dB / white 20 dB SNR, %s), synthesized in "
+	       "%llu ms\n",
 	       lang, na, set.n, nvoices,
+	       no_pad ? "as synthesized" : "200 ms pre-roll and tail",
 	       (unsigned long long)(tmr_jiffies() - t0));
-	if (!strcmp(lang, "en")) {
-		bench_config(models, lang, "hub4wsj_sc_8k", "loop", pool,
-			     threads, s, dg, &set, au, na);
-		bench_config(models, lang, "hub4wsj_sc_8k", "garbage", pool,
-			     threads, s, dg, &set, au, na);
-		if (!quick || only_model)
-			bench_config(models, lang, "en-us", "loop", pool,
-				     threads, s, dg, &set, au, na);
-	}
-	else {
-		bench_config(models, lang, "tdt_sc_8k", "loop", pool, threads,
-			     s, dg, &set, au, na);
-		bench_config(models, lang, "tdt_sc_8k", "garbage", pool,
-			     threads, s, dg, &set, au, na);
+	for (v = 0; v < (nvariants ? nvariants : 1); v++) {
+		variant = nvariants ? variants[v] : NULL;
+		bench_models(models, lang, quick, pool, threads, s, dg, &set,
+			     au, na);
 	}
 out:
 	(void)rmdir(tmp);
@@ -593,6 +665,17 @@ int main(int argc, char *argv[])
 			opt_loop_p = argv[++i];
 		else if (!strcmp(argv[i], "--threshold") && i + 1 < argc)
 			opt_thr = argv[++i];
+		else if (!strcmp(argv[i], "--denoise") && i + 1 < argc)
+			opt_denoise = argv[++i];
+		else if (!strcmp(argv[i], "--denoise-learn") && i + 1 < argc)
+			opt_learn = argv[++i];
+		else if (!strcmp(argv[i], "--engine-args") && i + 1 < argc)
+			opt_args = argv[++i];
+		else if (!strcmp(argv[i], "--no-pad"))
+			no_pad = true;
+		else if (!strcmp(argv[i], "--variant") && i + 1 < argc &&
+			 nvariants < 16)
+			variants[nvariants++] = argv[++i];
 		else if (argv[i][0] != '-')
 			src = argv[i];
 		else {
@@ -601,7 +684,11 @@ int main(int argc, char *argv[])
 				"[--lang en|zh] [--model M] [--reject M] "
 				"[--quick] [-v]\n"
 				"  [--threshold T] [--garbage-weight W] "
-				"[--loop-p P] [SRCDIR]\n");
+				"[--loop-p P] [--denoise D]\n"
+				"  [--denoise-learn preroll|segment] "
+				"[--engine-args A] [--no-pad]\n"
+				"  [--variant \"key=val|key=val\"]... "
+				"[SRCDIR]\n");
 			return 2;
 		}
 	}

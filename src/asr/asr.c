@@ -182,6 +182,8 @@ void asr_conf_init(struct asr_conf *conf)
 	conf->max_busy = nproc > 0 ? (unsigned)nproc : 2;
 	conf->max_grammars = 64;
 	conf->max_ms = 20000;
+	conf->denoise = NAN;
+	conf->denoise_learn = ASR_DENOISE_SEGMENT;
 }
 
 static int parse_uint(const char *s, unsigned max, unsigned *v)
@@ -247,6 +249,29 @@ int asr_conf_set(struct asr_conf *conf, const char *key, const char *val)
 		else
 			conf->loop_p = v;
 	}
+	else if (!strcmp(key, "denoise")) {
+		double v;
+
+		if (!strcmp(val, "off") || !strcmp(val, "no"))
+			conf->denoise = 0;
+		else if (!strcmp(val, "on") || !strcmp(val, "yes"))
+			conf->denoise = NAN;
+		else if (v = strtod(val, &end), *val && !*end && v <= 0 &&
+			 v >= -60)
+			conf->denoise = v;
+		else
+			return EINVAL;
+	}
+	else if (!strcmp(key, "denoise_learn")) {
+		if (!strcmp(val, "preroll"))
+			conf->denoise_learn = ASR_DENOISE_PREROLL;
+		else if (!strcmp(val, "segment"))
+			conf->denoise_learn = ASR_DENOISE_SEGMENT;
+		else
+			return EINVAL;
+	}
+	else if (!strcmp(key, "engine_args"))
+		conf->engine_args = *val ? val : NULL;
 	else if (!strcmp(key, "max_idle"))
 		return parse_uint(val, 10000, &conf->max_idle);
 	else if (!strcmp(key, "max_busy"))

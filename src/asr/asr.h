@@ -51,6 +51,17 @@ enum asr_reject {
 	ASR_REJECT_GARBAGE, /* one pass: phone garbage branch in the grammar */
 };
 
+/*
+ * How the noise suppressor learns the line's noise before it cleans a
+ * segment: the segment's own pre-roll (the VAD keeps 200 ms before the
+ * onset) fed a few times, or one whole pass over the segment whose
+ * output is discarded, then the cleaning pass with what it learned.
+ */
+enum asr_denoise_learn {
+	ASR_DENOISE_PREROLL = 0,
+	ASR_DENOISE_SEGMENT, /* default: it cleans much more (bench-asr) */
+};
+
 /**
  * How to recognize. Strings are borrowed until asr_alloc() returns (it
  * copies what it keeps). asr_conf_init() sets the defaults.
@@ -79,6 +90,15 @@ struct asr_conf {
 				    use); default: the number of CPUs */
 	unsigned max_grammars;   /* compiled grammars kept in memory */
 	unsigned max_ms;         /* longer utterances are cut to this */
+	double denoise;          /* noise suppression before decoding, in
+				    dB (speexdsp's preprocessor, e.g.
+				    -25); 0: off; NAN: the model's
+				    measured default */
+	enum asr_denoise_learn denoise_learn; /* how the suppressor
+						 learns the line's noise */
+	const char *engine_args; /* extra engine options, for tuning
+				    (pocketsphinx: "-wip 1e-3 -pip 0.8");
+				    NULL: none */
 };
 
 /** Set the defaults: pocketsphinx, en, rejection by phone loop. */
@@ -88,8 +108,10 @@ void asr_conf_init(struct asr_conf *conf);
  * Set one configuration key from text (config files, --options):
  * engine, lang, model, models, dict, cache, reject (off|loop|garbage, or
  * yes|no), reject_threshold, value_threshold, garbage_weight, loop_p,
- * max_idle, max_busy,
- * max_grammars, max_ms. val is borrowed (see struct asr_conf).
+ * max_idle, max_busy, max_grammars, max_ms, denoise (off|no|0, on|yes:
+ * the model's level, or a level in dB such as -25), denoise_learn
+ * (preroll|segment), engine_args. val is borrowed (see struct
+ * asr_conf).
  *
  * @return 0, ENOENT for an unknown key, EINVAL for a bad value
  */

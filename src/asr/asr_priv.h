@@ -146,3 +146,15 @@ void asr_downsample2(int16_t *out, const int16_t *in, size_t n);
 void asr_key(char key[33], const char *engine, const char *lang,
 	     const char *model_id, const char *const *phrases, size_t n,
 	     unsigned caps);
+
+/* ---- noise suppression (denoise.c) -------------------------------------- */
+
+/**
+ * Suppress the steady noise of one utterance in place (speexdsp's
+ * denoiser at level_db, e.g. -25), after learning the noise from its
+ * first 200 ms (the VAD's pre-roll) or from a whole discarded pass (see
+ * enum asr_denoise_learn). srate 8000 or 16000. @return 0, EINVAL,
+ * ENOMEM
+ */
+int asr_denoise(int16_t *pcm, size_t n, unsigned srate, int level_db,
+		enum asr_denoise_learn learn);

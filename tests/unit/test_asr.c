@@ -470,6 +470,20 @@ int test_asr_conf(void)
 	ASSERT_EQ(3, c.max_busy);
 	ASSERT_EQ(EINVAL, asr_conf_set(&c, "max_idle", "-1"));
 	ASSERT_EQ(ENOENT, asr_conf_set(&c, "colour", "blue"));
+	ASSERT_TRUE(isnan(c.denoise));
+	ASSERT_EQ(ASR_DENOISE_SEGMENT, c.denoise_learn);
+	ASSERT_EQ(0, asr_conf_set(&c, "denoise", "off"));
+	ASSERT_TRUE(c.denoise == 0);
+	ASSERT_EQ(0, asr_conf_set(&c, "denoise", "-20"));
+	ASSERT_TRUE(c.denoise == -20);
+	ASSERT_EQ(0, asr_conf_set(&c, "denoise", "on"));
+	ASSERT_TRUE(isnan(c.denoise));
+	ASSERT_EQ(EINVAL, asr_conf_set(&c, "denoise", "10"));
+	ASSERT_EQ(0, asr_conf_set(&c, "denoise_learn", "preroll"));
+	ASSERT_EQ(ASR_DENOISE_PREROLL, c.denoise_learn);
+	ASSERT_EQ(EINVAL, asr_conf_set(&c, "denoise_learn", "x"));
+	ASSERT_EQ(0, asr_conf_set(&c, "engine_args", "-wip 0.5"));
+	ASSERT_STREQ("-wip 0.5", c.engine_args);
 	ASSERT_EQ(0, asr_conf_set(&c, "models", "/opt/m"));
 	ASSERT_STREQ("/opt/m", asr_models_dir(c.models_dir, buf,
 					      sizeof(buf)));
@@ -477,6 +491,58 @@ int test_asr_conf(void)
 	asr_models_dir(NULL, buf, sizeof(buf));
 	ASSERT_TRUE(strstr(buf, "shared/models") != NULL ||
 		    getenv("CALLBOT_MODELS"));
+	return 0;
+}
+
+/*
+ * The noise suppressor on a segment shaped like the VAD's: 200 ms of
+ * white noise, then 1 s of a 500 Hz tone in the same noise, then a tail.
+ * The noise-only stretch must come out below where it went in (well
+ * below after a learning pass over the segment), the tone within a few
+ * dB of its level. Both ways of learning.
+ */
+static int denoise_check(enum asr_denoise_learn learn)
+{
+	enum { N = 11200, ON = 1600, OFF = 9600 };
+	int16_t *x = malloc(N * sizeof(*x));
+	double e_noise = 0, e_tone = 0, o_noise = 0, o_tone = 0;
+	uint32_t r = 12345;
+	size_t i;
+	int err;
+
+	if (!x)
+		return ENOMEM;
+	for (i = 0; i < N; i++) {
+		double v;
+
+		r ^= r << 13;
+		r ^= r >> 17;
+		r ^= r << 5;
+		v = ((double)r / 4294967296.0 * 2 - 1) * 600;
+		if (i >= ON && i < OFF)
+			v += 8000 * sin(2 * M_PI * 500 * i / 8000.0);
+		x[i] = (int16_t)v;
+		if (i < ON)
+			e_noise += v * v;
+		else if (i >= ON + 800 && i < OFF)
+			e_tone += v * v;
+	}
+	err = asr_denoise(x, N, 8000, -25, learn);
+	for (i = 0; !err && i < N; i++) {
+		double v = x[i];
+
+		if (i < ON)
+			o_noise += v * v;
+		else if (i >= ON + 800 && i < OFF)
+			o_tone += v * v;
+	}
+	free(x);
+	ASSERT_EQ(0, err);
+	/* measured: pre-roll learning 4.2 dB less noise, 1.2 dB less
+	 * tone; a learning pass over the segment 14.5 and 5.6 dB */
+	ASSERT_TRUE(10 * log10(e_noise / (o_noise + 1)) >
+		    (learn == ASR_DENOISE_SEGMENT ? 10 : 3));
+	ASSERT_TRUE(fabs(10 * log10(e_tone / o_tone)) < 8);
 	return 0;
 }
 
@@ -521,6 +587,10 @@ int test_asr_resample(void)
 	ASSERT_TRUE(fabs(10 * log10(e_up / e_in)) < 0.5);
 	/* the 5 kHz tone comes out at least 40 dB down */
 	ASSERT_TRUE(10 * log10(e_ref / (e_alias + 1)) > 40);
+	/* and the noise suppressor, the other DSP before decoding */
+	if (denoise_check(ASR_DENOISE_PREROLL) ||
+	    denoise_check(ASR_DENOISE_SEGMENT))
+		return EINVAL;
 	return 0;
 }
 

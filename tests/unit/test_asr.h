@@ -56,5 +56,20 @@ int tasr_synth(int16_t **pcmp, size_t *np, const char *lang,
 	       const char *voice, const char *speak, double snr_db,
 	       uint32_t seed, const char *tmpdir);
 
+/** Options of tasr_synth_ex(). */
+struct tasr_synth_opt {
+	double snr_db;  /* > 0: noise at that SNR over the active speech */
+	bool white;     /* white noise instead of pink */
+	unsigned pad_ms; /* > 0: cut or pad the synthesizer's leading and
+			    trailing silence to this, before the noise is
+			    added, as a VAD segment's pre-roll and tail */
+};
+
+/** tasr_synth() with more choices of noise and shape. */
+int tasr_synth_ex(int16_t **pcmp, size_t *np, const char *lang,
+		  const char *voice, const char *speak,
+		  const struct tasr_synth_opt *opt, uint32_t seed,
+		  const char *tmpdir);
+
 /** The source folder ($CALLBOT_SRCDIR, else "."). */
 const char *tasr_srcdir(void);

@@ -264,8 +264,10 @@ static double speech_rms(const int16_t *x, size_t n)
 	return cnt ? sqrt(sum / cnt) : 0;
 }
 
-/* Pink noise (Paul Kellet's economy filter) at snr_db below the speech. */
-static void add_noise(int16_t *x, size_t n, double snr_db, uint32_t seed)
+/* Pink noise (Paul Kellet's economy filter), or white, at snr_db below
+ * the speech. */
+static void add_noise(int16_t *x, size_t n, double snr_db, bool white,
+		      uint32_t seed)
 {
 	double b0 = 0, b1 = 0, b2 = 0, *nz, e = 0, gain;
 	double rms = speech_rms(x, n);
@@ -282,7 +284,7 @@ static void add_noise(int16_t *x, size_t n, double snr_db, uint32_t seed)
 		b0 = 0.99765 * b0 + w * 0.0990460;
 		b1 = 0.96300 * b1 + w * 0.2965164;
 		b2 = 0.57000 * b2 + w * 1.0526913;
-		nz[i] = b0 + b1 + b2 + w * 0.1848;
+		nz[i] = white ? w : b0 + b1 + b2 + w * 0.1848;
 		e += nz[i] * nz[i];
 	}
 	gain = rms / pow(10, snr_db / 20) / sqrt(e / (double)n);
@@ -317,9 +319,61 @@ static void telephone(int16_t *x, size_t n)
 	}
 }
 
+/*
+ * Leading and trailing silence made pad_ms long: the first and last 10 ms
+ * block louder than 40 dB below the loudest one bound the speech. n is
+ * updated; x must have room for the padding.
+ */
+static int16_t *pad_speech(int16_t *x, size_t *np, unsigned pad_ms)
+{
+	const size_t blk = 80, pad = (size_t)pad_ms * 8;
+	size_t n = *np, i, k, first = n, last = 0, len;
+	double maxe = 0;
+	int16_t *y;
+
+	for (i = 0; i + blk <= n; i += blk) {
+		double e = 0;
+
+		for (k = 0; k < blk; k++)
+			e += (double)x[i + k] * x[i + k];
+		maxe = e > maxe ? e : maxe;
+	}
+	for (i = 0; i + blk <= n; i += blk) {
+		double e = 0;
+
+		for (k = 0; k < blk; k++)
+			e += (double)x[i + k] * x[i + k];
+		if (e > maxe / 10000) {
+			first = first < i ? first : i;
+			last = i + blk;
+		}
+	}
+	if (first >= last)
+		return x;
+	len = last - first;
+	y = calloc(len + 2 * pad, sizeof(*y));
+	if (!y)
+		return x;
+	memcpy(y + pad, x + first, len * sizeof(*y));
+	free(x);
+	*np = len + 2 * pad;
+	return y;
+}
+
 int tasr_synth(int16_t **pcmp, size_t *np, const char *lang,
 	       const char *voice, const char *speak, double snr_db,
 	       uint32_t seed, const char *tmpdir)
+{
+	struct tasr_synth_opt opt = {.snr_db = snr_db};
+
+	return tasr_synth_ex(pcmp, np, lang, voice, speak, &opt, seed,
+			     tmpdir);
+}
+
+int tasr_synth_ex(int16_t **pcmp, size_t *np, const char *lang,
+		  const char *voice, const char *speak,
+		  const struct tasr_synth_opt *opt, uint32_t seed,
+		  const char *tmpdir)
 {
 	char wav[512], raw[512];
 	int16_t *pcm = NULL;
@@ -358,8 +412,10 @@ int tasr_synth(int16_t **pcmp, size_t *np, const char *lang,
 	(void)unlink(raw);
 	if (err)
 		return err;
-	if (snr_db > 0)
-		add_noise(pcm, n, snr_db, seed);
+	if (opt->pad_ms)
+		pcm = pad_speech(pcm, &n, opt->pad_ms);
+	if (opt->snr_db > 0)
+		add_noise(pcm, n, opt->snr_db, opt->white, seed);
 	telephone(pcm, n);
 	*pcmp = pcm;
 	*np = n;
