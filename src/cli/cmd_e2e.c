@@ -50,6 +50,7 @@ struct e2e_opts {
 	const char *only[64];
 	size_t nonly;
 	unsigned jobs, seed, sample;
+	bool safety;   /* --gate safety */
 	bool verbose;
 };
 
@@ -440,6 +441,10 @@ static size_t latencies(const struct row *r, unsigned *v, size_t cap)
 
 		if (e->type != ODICT_OBJECT || n >= cap)
 			continue;
+		/* spoken turns only: a silence's "reply" is the robot's
+		 * listen timeout, a key's the DTMF path */
+		if (!odict_string(e->u.odict, "say"))
+			continue;
 		(void)odict_get_boolean(e->u.odict, &barge, "barge_in");
 		rm = odict_lookup(e->u.odict, "reply_ms");
 		/* over a prompt the "reply" is the prompt going on: only
@@ -546,6 +551,7 @@ static void speech_to_text(const struct row *r, struct stt *st, bool verbose)
 static int parse(struct e2e_opts *o, int argc, char *argv[])
 {
 	const char *jobs = NULL, *seed = NULL, *only = NULL, *sample = NULL;
+	const char *gate = NULL;
 	bool bad = false;
 	int i;
 
@@ -562,7 +568,8 @@ static int parse(struct e2e_opts *o, int argc, char *argv[])
 		    cli_opt(argc, argv, &i, "--out", &o->out, &bad) ||
 		    cli_opt(argc, argv, &i, "--jobs", &jobs, &bad) ||
 		    cli_opt(argc, argv, &i, "--seed", &seed, &bad) ||
-		    cli_opt(argc, argv, &i, "--sample", &sample, &bad))
+		    cli_opt(argc, argv, &i, "--sample", &sample, &bad) ||
+		    cli_opt(argc, argv, &i, "--gate", &gate, &bad))
 			continue;
 		if (cli_opt(argc, argv, &i, "--only", &only, &bad)) {
 			if (only && o->nonly < 64)
@@ -594,6 +601,13 @@ static int parse(struct e2e_opts *o, int argc, char *argv[])
 	}
 	if (seed)
 		o->seed = (unsigned)strtoul(seed, NULL, 10);
+	if (gate && strcmp(gate, "grade") && strcmp(gate, "safety")) {
+		fprintf(stderr, "callbot e2e: --gate: grade or safety, not "
+				"'%s'\n",
+			gate);
+		return 2;
+	}
+	o->safety = gate && !strcmp(gate, "safety");
 	if (sample) {
 		long n = strtol(sample, NULL, 10);
 
@@ -631,7 +645,7 @@ int cmd_e2e(int argc, char *argv[])
 	char p_serr[PATH_MAX + 16], listen[32], jobs[16], seed[16];
 	unsigned *lat = NULL;
 	size_t n = 0, i, nlat = 0, good = 0, optouts = 0, optouts_ok = 0;
-	size_t answered = 0, disc_ok = 0;
+	size_t answered = 0, disc_ok = 0, missing = 0;
 	struct stt stt = {0};
 	pid_t sim = -1, robot = -1;
 	double t0, deadline;
@@ -872,10 +886,23 @@ int cmd_e2e(int argc, char *argv[])
 	printf("%zu/%zu personas graded correctly\n", good, n);
 	fflush(stdout);
 
-	rc = (good * 100 >= PASS_PERCENT * n && optouts_ok == optouts &&
-	      disc_ok == answered)
-		     ? 0
-		     : 1;
+	for (i = 0; i < n; i++) {
+		if (!rows[i].robot || (!rows[i].sim && rows[i].p->answer ==
+						       PERSONA_RING))
+			++missing;
+	}
+	if (missing)
+		printf("calls without a report from the robot or the "
+		       "simulator: %zu\n",
+		       missing);
+	if (o.safety)
+		/* what must hold whatever the recognizer heard */
+		rc = !missing && disc_ok == answered ? 0 : 1;
+	else
+		rc = (good * 100 >= PASS_PERCENT * n &&
+		      optouts_ok == optouts && disc_ok == answered && !missing)
+			     ? 0
+			     : 1;
 	if (rc)
 		fprintf(stderr, "callbot e2e: FAILED; logs, recordings and "
 				"JSON in %s\n",

@@ -90,7 +90,7 @@ static int parse(struct opts *o, int argc, char *argv[])
 {
 	const char *jobs = NULL, *max = NULL, *uri = NULL, *var = NULL;
 	const char *models = NULL, *model = NULL, *reject = NULL;
-	const char *end_ms = NULL, *threshold = NULL;
+	const char *end_ms = NULL, *threshold = NULL, *values = NULL;
 	bool bad = false;
 	struct stat st;
 	struct sa sa;
@@ -113,6 +113,7 @@ static int parse(struct opts *o, int argc, char *argv[])
 		    cli_opt(argc, argv, &i, "--reject-threshold", &threshold,
 			    &bad) ||
 		    cli_opt(argc, argv, &i, "--end-ms", &end_ms, &bad) ||
+		    cli_opt(argc, argv, &i, "--values", &values, &bad) ||
 		    cli_opt(argc, argv, &i, "--tts-cache", &o->rconf.tts_cache,
 			    &bad) ||
 		    cli_opt(argc, argv, &i, "--tts-engine",
@@ -200,6 +201,18 @@ static int parse(struct opts *o, int argc, char *argv[])
 	    !num_opt("--max-calls", max, UINT_MAX, &o->max_calls) ||
 	    !num_opt("--end-ms", end_ms, 5000, &o->rconf.end_ms))
 		return 2;
+	if (values) {
+		if (!strcmp(values, "on") || !strcmp(values, "yes"))
+			o->rconf.values = 1;
+		else if (!strcmp(values, "off") || !strcmp(values, "no"))
+			o->rconf.values = 0;
+		else {
+			fprintf(stderr, "callbot robot: --values: on or off, "
+					"not '%s'\n",
+				values);
+			return 2;
+		}
+	}
 	o->rconf.script = o->script;
 	o->rconf.record_dir = o->record_dir;
 	if ((models && asr_conf_set(&o->rconf.asr, "models", models)) ||

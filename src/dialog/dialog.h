@@ -96,6 +96,10 @@ struct dialog_match {
 int dialog_match(const struct dialog_script *s, const char *node,
 		 const char *text, struct dialog_match *m);
 
+/** Does hearing this intent put the number on the do-not-call list (its
+ *  handler's action is opt_out)? */
+bool dialog_intent_opts_out(const struct dialog_script *s, const char *intent);
+
 /** Match against every intent of the script (no node context). */
 void dialog_match_all(const struct dialog_script *s, const char *text,
 		      struct dialog_match *m);

@@ -525,6 +525,13 @@ static bool is_opt_out(const struct dialog_script *s, int intent)
 	return h && h->action == DLG_ACTION_OPT_OUT;
 }
 
+bool dialog_intent_opts_out(const struct dialog_script *s, const char *intent)
+{
+	int in = s && intent ? script_intent_find(s, intent) : -1;
+
+	return in >= 0 && is_opt_out(s, in);
+}
+
 static void no_response(struct dialog_session *sess,
 			struct dialog_actions *acts, enum branch_key key)
 {

@@ -36,10 +36,14 @@ struct robot_conf {
 	const char *record_dir;  /* CALLID.wav per call, CALLID-N.wav per
 				    unanswered utterance; NULL: none */
 	unsigned end_ms;         /* end-of-utterance silence, 0: 500 */
-	unsigned min_speech_ms;  /* shorter sounds are ignored, 0: 200 */
+	unsigned min_speech_ms;  /* shorter sounds are ignored, 0: 120 */
 	unsigned max_utt_ms;     /* longest utterance, 0: 10000 */
+	int values;              /* spoken amounts/times in the grammars of
+				    nodes that capture them: 1 yes, 0 no,
+				    -1 by language (en yes, zh no) */
 };
 
+/** Defaults: every field 0 or NULL, values -1, asr_conf_init(). */
 void robot_conf_init(struct robot_conf *conf);
 
 /**

@@ -165,11 +165,12 @@ static void babble(double *v, size_t n, struct sim_rng *r,
 	}
 }
 
-int sim_noise_add(int16_t *pcm, size_t n, int kind, double snr_db,
-		  struct sim_rng *rng, const struct media_prompt *const *srcv,
-		  size_t nsrc)
+/* add noise of the kind at RMS level to pcm */
+static int noise_mix(int16_t *pcm, size_t n, int kind, double level,
+		     struct sim_rng *rng, const struct media_prompt *const *srcv,
+		     size_t nsrc)
 {
-	double *v, level, nrms = 0, gain;
+	double *v, nrms = 0, gain;
 	size_t i;
 
 	if (kind == PERSONA_NOISE_NONE || !n)
@@ -188,8 +189,7 @@ int sim_noise_add(int16_t *pcm, size_t n, int kind, double snr_db,
 	for (i = 0; i < n; i++)
 		nrms += v[i] * v[i];
 	nrms = sqrt(nrms / (double)n);
-	level = speech_rms(pcm, n);
-	gain = nrms > 1e-9 ? level / pow(10.0, snr_db / 20.0) / nrms : 0;
+	gain = nrms > 1e-9 ? level / nrms : 0;
 
 	for (i = 0; i < n; i++) {
 		double x = pcm[i] + v[i] * gain;
@@ -199,4 +199,27 @@ int sim_noise_add(int16_t *pcm, size_t n, int kind, double snr_db,
 	}
 	free(v);
 	return 0;
+}
+
+int sim_noise_add(int16_t *pcm, size_t n, int kind, double snr_db,
+		  struct sim_rng *rng, const struct media_prompt *const *srcv,
+		  size_t nsrc)
+{
+	if (kind == PERSONA_NOISE_NONE || !n)
+		return 0;
+	return noise_mix(pcm, n, kind,
+			 speech_rms(pcm, n) / pow(10.0, snr_db / 20.0), rng,
+			 srcv, nsrc);
+}
+
+int sim_noise_bed(int16_t *pcm, size_t n, int kind, double snr_db,
+		  const int16_t *speech, size_t sn, struct sim_rng *rng,
+		  const struct media_prompt *const *srcv, size_t nsrc)
+{
+	if (kind == PERSONA_NOISE_NONE || !n || !sn)
+		return 0;
+	memset(pcm, 0, n * sizeof(*pcm));
+	return noise_mix(pcm, n, kind,
+			 speech_rms(speech, sn) / pow(10.0, snr_db / 20.0),
+			 rng, srcv, nsrc);
 }

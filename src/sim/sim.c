@@ -34,6 +34,7 @@
 #include "sim/sim_priv.h"
 
 #define BABBLE_MAX 32
+#define BED_MS 3000 /* the line noise loop */
 
 /* one persona's clean utterances: an entry per turn, NULL for turns that
  * say nothing */
@@ -80,6 +81,8 @@ struct sim_call {
 	enum ua_outcome outcome;
 	uint16_t code;
 	struct media_prompt **utt; /* noisy, per turn */
+	struct media_prompt *bed;  /* the line's noise between turns */
+	bool saying;               /* an utterance is playing */
 	unsigned *end_ms, *speech_ms;
 	struct sim_turns st;
 	struct sim_turn_res *res;
@@ -97,6 +100,7 @@ struct sim_job {
 	uint64_t seed;
 	char *name;
 	struct media_prompt **utt; /* results, n */
+	struct media_prompt *bed;  /* result: noise between turns */
 	unsigned *end_ms, *speech_ms;
 };
 
@@ -348,6 +352,7 @@ static void job_destructor(void *arg)
 		mem_deref((void *)j->babble[i]);
 	mem_deref(j->clean);
 	mem_deref(j->utt);
+	mem_deref(j->bed);
 	mem_deref(j->end_ms);
 	mem_deref(j->speech_ms);
 	mem_deref(j->name);
@@ -385,6 +390,28 @@ static int job_work(void *arg)
 						 MEDIA_SRATE, c->name);
 		free(pcm);
 	}
+	if (!err && j->kind != PERSONA_NOISE_NONE) {
+		/* BED_MS of the line's noise, looped between utterances, at
+		 * the level of the first utterance's noise */
+		size_t n = BED_MS * MEDIA_SRATE / 1000;
+		int16_t *pcm = malloc(n * sizeof(*pcm));
+		struct sim_rng rng;
+
+		for (i = 0; i < j->n && !j->clean[i]; i++)
+			;
+		if (!pcm)
+			return ENOMEM;
+		sim_rng_seed(&rng, j->seed, j->name, 1000);
+		err = i < j->n
+			      ? sim_noise_bed(pcm, n, j->kind, j->snr_db,
+					      j->clean[i]->pcm, j->clean[i]->n,
+					      &rng, j->babble, j->nbabble)
+			      : 0;
+		if (!err && i < j->n)
+			err = media_prompt_alloc(&j->bed, pcm, n, MEDIA_SRATE,
+						 "noise");
+		free(pcm);
+	}
 	return err;
 }
 
@@ -402,6 +429,8 @@ static void job_done(int err, void *arg)
 		else {
 			/* the call takes the results over */
 			sc->utt = j->utt;
+			sc->bed = j->bed;
+			j->bed = NULL;
 			sc->end_ms = j->end_ms;
 			sc->speech_ms = j->speech_ms;
 			j->utt = NULL;
@@ -471,6 +500,7 @@ static void sc_destructor(void *arg)
 	if (sc->call && !call_ended(sc->call))
 		call_hangup(sc->call);
 	mem_deref(sc->call);
+	mem_deref(sc->bed);
 	if (sc->uc) {
 		ua_call_set_handlers(sc->uc, NULL, NULL);
 		mem_deref(sc->uc);
@@ -529,9 +559,12 @@ static void act(struct sim_call *sc, enum sim_act a, size_t turn)
 	case SIM_ACT_SAY:
 		log_msg(LOG_DEBUG, id, "turn %zu: says \"%s\"", turn + 1,
 			t->say);
+		if (sc->bed)
+			call_stop(sc->call); /* the utterance carries noise */
 		err = sc->utt && sc->utt[turn]
 			      ? call_play(sc->call, sc->utt[turn])
 			      : ENOENT;
+		sc->saying = !err;
 		if (err) {
 			log_msg(LOG_ERROR, id, "turn %zu: cannot play: %s",
 				turn + 1, strerror(err));
@@ -569,6 +602,8 @@ static void answered_h(struct call *c, void *arg)
 
 	sc->answered = true;
 	sim_turns_init(&sc->st, sc->p, sc->res);
+	if (sc->bed && call_play(c, sc->bed))
+		log_msg(LOG_WARN, call_id(c), "cannot play the line noise");
 	log_msg(LOG_INFO, call_id(c), "answered as %s", sc->p->name);
 }
 
@@ -597,9 +632,16 @@ static void prompt_done_h(struct call *c, struct media_prompt *p,
 {
 	struct sim_call *sc = arg;
 
-	(void)c;
-	(void)p;
+	if (sc->bed && p == sc->bed) {
+		/* the line's noise loops while nobody speaks */
+		if (!interrupted && !sc->saying && !sc->ended)
+			(void)call_play(c, sc->bed);
+		return;
+	}
 	(void)interrupted;
+	sc->saying = false;
+	if (sc->bed && !sc->ended)
+		(void)call_play(c, sc->bed);
 	if (!sc->dtmf_wait)
 		sim_turns_done(&sc->st);
 }

@@ -54,6 +54,16 @@ int sim_noise_add(int16_t *pcm, size_t n, int kind, double snr_db,
 		  struct sim_rng *rng, const struct media_prompt *const *srcv,
 		  size_t nsrc);
 
+/**
+ * The noise of a line between utterances: n samples of noise only (pcm
+ * is overwritten), at the level sim_noise_add() would give speech (sn
+ * samples of the callee's voice) at snr_db, so the callee's background
+ * goes on while nobody speaks, as on a real line. @return 0, ENOMEM
+ */
+int sim_noise_bed(int16_t *pcm, size_t n, int kind, double snr_db,
+		  const int16_t *speech, size_t sn, struct sim_rng *rng,
+		  const struct media_prompt *const *srcv, size_t nsrc);
+
 /* ---- one call's turn timing (turns.c), pure ------------------------- */
 
 enum sim_act {
