@@ -1075,6 +1075,8 @@ static int turn_json(struct mbuf *mb, const struct turn *t)
 			err |= mbuf_write_str(mb, ",\"ignored\":true");
 		if (t->rescued)
 			err |= mbuf_write_str(mb, ",\"rescued\":true");
+		if (t->barge_in)
+			err |= mbuf_printf(mb, ",\"barge_ms\":%u", t->barge_ms);
 		err |= mbuf_printf(mb, ",\"barge_in\":%s,\"audio_ms\":%u,"
 				   "\"decode_ms\":%u,\"ready_ms\":%u}",
 				   t->barge_in ? "true" : "false",
@@ -1468,13 +1470,15 @@ static void prompt_h(const char *id, const char *text, const char *pinyin,
 static void prewarm_h(const struct tts_prewarm_stats *st, void *arg)
 {
 	struct robot *r = arg;
+	int err = st->failed ? st->err : 0;
 
-	r->pw = mem_deref(r->pw);
 	log_msg(LOG_INFO, "robot", "prompts ready: %u (%u synthesized, %u "
 		"from disk, %u failed)", st->total, st->synthesized, st->disk,
 		st->failed);
+	/* st lives in the prewarm: release it only when done reading */
+	r->pw = mem_deref(r->pw);
 	if (r->readyh)
-		r->readyh(st->failed ? st->err : 0, r->arg);
+		r->readyh(err, r->arg);
 }
 
 static int prewarm(struct robot *r)

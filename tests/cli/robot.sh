@@ -1,0 +1,82 @@
+#!/bin/sh
+# CLI test: `callbot robot` and `callbot e2e` refuse bad usage with a
+# message that says what to do, exit 2 (1 for a script or persona file that
+# does not load), and never touch the network for it.
+#
+# usage: sh tests/cli/robot.sh PATH/TO/callbot SRCDIR
+set -eu
+
+NAME=robot
+. "$(dirname "$0")/lib.sh"
+
+EN=$SRCDIR/scripts/loan-en.yaml
+
+tc="no script"
+run "$CALLBOT" robot --listen 127.0.0.1:5999
+expect_rc 2
+expect_line err "callbot robot: --script FILE is needed"
+
+tc="neither listen nor call"
+run "$CALLBOT" robot --script "$EN"
+expect_rc 2
+expect_line err "callbot robot: --listen ADDR:PORT (answer calls) or --call URI (place them) is needed"
+
+tc="bad listen address"
+run "$CALLBOT" robot --script "$EN" --listen nowhere
+expect_rc 2
+expect_line err "callbot robot: --listen: use ADDR:PORT, not 'nowhere'"
+
+tc="bad call URI"
+run "$CALLBOT" robot --script "$EN" --call 12345
+expect_rc 2
+expect_line err "callbot robot: --call: not a SIP URI: '12345'"
+
+tc="bad var"
+run "$CALLBOT" robot --script "$EN" --call sip:a@127.0.0.1 --var noequals
+expect_rc 2
+expect_no err "Segmentation"
+
+tc="bad jobs"
+run "$CALLBOT" robot --script "$EN" --call sip:a@127.0.0.1 --jobs 0
+expect_rc 2
+expect_line err "callbot robot: --jobs: a number from 1 to 1000, not '0'"
+
+tc="bad values"
+run "$CALLBOT" robot --script "$EN" --call sip:a@127.0.0.1 --values maybe
+expect_rc 2
+expect_line err "callbot robot: --values: on or off, not 'maybe'"
+
+tc="missing record dir"
+run "$CALLBOT" robot --script "$EN" --listen 127.0.0.1:5999 --record-dir "$T/none"
+expect_rc 2
+expect_line err "callbot robot: --record-dir: no directory '$T/none'"
+
+tc="calls file with a bad line"
+printf 'sip:a@127.0.0.1\n# comment\n\nnot a uri\n' >calls.txt
+run "$CALLBOT" robot --script "$EN" --calls calls.txt
+expect_rc 2
+expect_line err "calls.txt:4: error: not a SIP URI"
+
+tc="script that does not load"
+printf 'meta: {name: x\n' >broken.yaml
+run "$CALLBOT" robot --script broken.yaml --call sip:a@127.0.0.1
+expect_rc 1
+expect_no err "Segmentation"
+
+tc="e2e without a language"
+run "$CALLBOT" e2e
+expect_rc 2
+expect_line err "callbot e2e: --lang en or --lang zh is needed"
+
+tc="e2e bad gate"
+run "$CALLBOT" e2e --lang en --gate some
+expect_rc 2
+expect_line err "callbot e2e: --gate: grade or safety, not 'some'"
+
+tc="e2e persona file with errors"
+printf -- '- name: Bad Name\n' >bad.yaml
+run "$CALLBOT" e2e --lang en --personas bad.yaml
+expect_rc 1
+expect_no err "Segmentation"
+
+finish
