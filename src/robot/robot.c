@@ -1379,12 +1379,13 @@ static void robot_destructor(void *arg)
 	struct robot *r = arg;
 	struct le *le;
 
-	/* calls still open are hung up without reports */
+	/* calls still open are hung up without reports; their call
+	 * objects may still deliver ended() later, so owners free the
+	 * robot only once robot_active() is 0 (see robot.h) */
 	while ((le = list_head(&r->calls))) {
 		struct rcall *rc = le->data;
 
 		list_unlink(&rc->le);
-		rc->r = r;
 		mem_deref(rc);
 	}
 	mem_deref(r->pw);

@@ -86,7 +86,8 @@ int robot_dial(struct robot *r, struct ua *ua, const char *uri,
 /** Calls not yet reported. */
 unsigned robot_active(const struct robot *r);
 
-/** Hang up every call (their reports follow). */
+/** Hang up every call (their reports follow). Free the robot only once
+ *  robot_active() is 0: a call hung up still delivers its end later. */
 void robot_hangup_all(struct robot *r);
 
 const struct dialog_script *robot_script(const struct robot *r);
