@@ -518,6 +518,28 @@ const char *call_id(const struct call *c)
 	return c ? ua_call_id(c->uc) : "";
 }
 
+const char *call_file_id(const struct call *c, char *buf, size_t sz)
+{
+	const char *id = call_id(c);
+	size_t i;
+
+	if (!buf || !sz)
+		return "";
+	for (i = 0; id[i] && i + 1 < sz; i++) {
+		char ch = id[i];
+		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			  (ch >= '0' && ch <= '9') || strchr("._@+-", ch);
+
+		buf[i] = ok ? ch : '_';
+	}
+	buf[i] = '\0';
+	if ((!i || !strcmp(buf, ".") || !strcmp(buf, "..")) && sz > 1) {
+		buf[0] = '_';
+		buf[1] = '\0';
+	}
+	return buf;
+}
+
 const char *call_peer(const struct call *c)
 {
 	return c ? ua_call_peer(c->uc) : "";

@@ -83,5 +83,9 @@ bool call_answered(const struct call *c);
 bool call_ended(const struct call *c);
 /** Call-ID, for logs and file names. */
 const char *call_id(const struct call *c);
+/** The Call-ID as a file name: every character outside [A-Za-z0-9._@+-]
+ *  becomes '_', and "", "." and ".." become "_". Written into buf
+ *  (truncated to sz - 1). @return buf */
+const char *call_file_id(const struct call *c, char *buf, size_t sz);
 /** The remote party's URI (not masked: mask it before logging). */
 const char *call_peer(const struct call *c);

@@ -252,23 +252,12 @@ static const struct call_h call_handlers = {
 };
 
 /* DIR/<call-id>.wav, the Call-ID made safe for a file name */
-static int rec_path(char **pathp, const char *dir, const char *id)
+static int rec_path(char **pathp, const char *dir, const struct call *c)
 {
 	char safe[256];
-	size_t i;
 
-	for (i = 0; id[i] && i + 1 < sizeof(safe); i++) {
-		char ch = id[i];
-		bool ok = (ch >= 'a' && ch <= 'z') ||
-			  (ch >= 'A' && ch <= 'Z') ||
-			  (ch >= '0' && ch <= '9') || strchr("._@+-", ch);
-
-		safe[i] = ok ? ch : '_';
-	}
-	safe[i] = '\0';
-	if (!strcmp(safe, ".") || !strcmp(safe, "..") || !i)
-		safe[0] = '_';
-	return re_sdprintf(pathp, "%s/%s.wav", dir, safe);
+	return re_sdprintf(pathp, "%s/%s.wav", dir,
+			   call_file_id(c, safe, sizeof(safe)));
 }
 
 static void incoming_h(struct ua_call *uc, const char *from, const char *to,
@@ -322,7 +311,7 @@ static void incoming_h(struct ua_call *uc, const char *from, const char *to,
 	++a->taken;
 
 	if (a->o.record_dir) {
-		err = rec_path(&path, a->o.record_dir, call_id(ac->call));
+		err = rec_path(&path, a->o.record_dir, ac->call);
 		if (!err)
 			err = call_record(ac->call, path);
 		if (err)

@@ -150,7 +150,7 @@ struct rcall {
 	unsigned barge_ms_last;
 	unsigned nclips;
 	bool listening, answered, outbound, barge, reported;
-	bool opt_out, transfer, hangup_robot;
+	bool opt_out, hangup_robot;
 	unsigned unanswered;
 	char *peer;
 	char acts[256];
@@ -171,21 +171,6 @@ static unsigned elapsed(const struct rcall *rc)
 static const char *cid(const struct rcall *rc)
 {
 	return rc->call ? call_id(rc->call) : "robot";
-}
-
-/* A Call-ID as a file name: anything outside [A-Za-z0-9._@+-] is '_'. */
-static void safe_name(char *buf, size_t sz, const char *id)
-{
-	size_t i;
-
-	str_ncpy(buf, id, sz);
-	for (i = 0; buf[i]; i++) {
-		char ch = buf[i];
-
-		if (!strchr("._@+-", ch) && !(ch >= 'A' && ch <= 'Z') &&
-		    !(ch >= 'a' && ch <= 'z') && !(ch >= '0' && ch <= '9'))
-			buf[i] = '_';
-	}
 }
 
 static void act_add(struct rcall *rc, const char *name)
@@ -319,16 +304,17 @@ static void say_ready_h(int err, struct tts_entry *e, void *arg)
 	pump(s->rc);
 }
 
-static void tts_request(struct robot *r, struct tts_req *req,
-			const struct dialog_action *a)
+/* What to synthesize for a prompt, in the robot's voice. */
+static void tts_request(struct tts_req *req, const struct robot *r,
+			const char *text, const char *pinyin, const char *audio)
 {
 	memset(req, 0, sizeof(*req));
 	req->engine = r->tts_engine;
 	req->voice = r->tts_voice;
 	req->lang = r->lang;
-	req->text = a->text;
-	req->pinyin = a->pinyin;
-	req->audio = a->audio;
+	req->text = text;
+	req->pinyin = pinyin;
+	req->audio = audio;
 }
 
 static void on_say(struct rcall *rc, const struct dialog_action *a)
@@ -350,7 +336,7 @@ static void on_say(struct rcall *rc, const struct dialog_action *a)
 	}
 	list_append(&rc->says, &s->le, s);
 
-	tts_request(rc->r, &req, a);
+	tts_request(&req, rc->r, a->text, a->pinyin, a->audio);
 	err = tts_prompt_get(&e, &s->wait, rc->r->tts, &req, say_ready_h, s);
 	if (err == EINPROGRESS)
 		return;
@@ -544,7 +530,7 @@ static char *clip_save(struct rcall *rc, struct vad_seg *seg)
 	j = mem_zalloc(sizeof(*j), clip_job_destructor);
 	if (!j)
 		return NULL;
-	safe_name(id, sizeof(id), cid(rc));
+	call_file_id(rc->call, id, sizeof(id));
 	j->r = r;
 	j->seg = mem_ref(seg);
 	if (re_sdprintf(&j->path, "%s/%s-%u.wav", r->record_dir, id,
@@ -903,7 +889,6 @@ static void on_action(struct rcall *rc, const struct dialog_action *a)
 		log_msg(LOG_WARN, cid(rc), "transfer to %s asked: transfers "
 			"are not supported, hanging up", a->arg ? a->arg : "?");
 		act_add(rc, "transfer");
-		rc->transfer = true;
 		rc->hangup_robot = true;
 		call_hangup(rc->call);
 		break;
@@ -998,7 +983,7 @@ static void answered_h(struct call *c, void *arg)
 		char *path = NULL;
 		char id[128];
 
-		safe_name(id, sizeof(id), call_id(c));
+		call_file_id(c, id, sizeof(id));
 		if (!re_sdprintf(&path, "%s/%s.wav", r->record_dir, id)) {
 			err = call_record(c, path);
 			if (err)
@@ -1459,13 +1444,7 @@ static void prompt_h(const char *id, const char *text, const char *pinyin,
 	if (personal || pc->n >= pc->cap)
 		return;
 	q = &pc->v[pc->n++];
-	memset(q, 0, sizeof(*q));
-	q->engine = pc->r->tts_engine;
-	q->voice = pc->r->tts_voice;
-	q->lang = pc->r->lang;
-	q->text = text;
-	q->pinyin = pinyin;
-	q->audio = audio;
+	tts_request(q, pc->r, text, pinyin, audio);
 }
 
 static void prewarm_h(const struct tts_prewarm_stats *st, void *arg)

@@ -668,21 +668,11 @@ static void record(struct sim_call *sc)
 	const char *dir = sc->sim->conf.record_dir;
 	const char *id = call_id(sc->call);
 	char safe[200], *path = NULL;
-	size_t i;
 	int err;
 
 	if (!dir)
 		return;
-	for (i = 0; id[i] && i + 1 < sizeof(safe); i++) {
-		char ch = id[i];
-
-		safe[i] = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-					  (ch >= '0' && ch <= '9') ||
-					  strchr("._@+-", ch)
-				  ? ch
-				  : '_';
-	}
-	safe[i] = '\0';
+	call_file_id(sc->call, safe, sizeof(safe));
 	err = re_sdprintf(&path, "%s/%s-%s.wav", dir, sc->p->name, safe);
 	if (!err)
 		err = call_record(sc->call, path);
