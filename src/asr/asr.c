@@ -60,6 +60,7 @@ struct asr {
 	unsigned busy;         /* jobs on a worker */
 	unsigned max_busy;
 	struct asr_stats st;
+	struct asr_tx *tx;     /* transcripts (transcribe.c) */
 };
 
 struct asr_grammar {
@@ -115,10 +116,6 @@ struct asr_job {
 	struct asr_engine_result res;
 };
 
-struct asr_req {
-	struct asr_job *job;
-};
-
 /* ---- engines -------------------------------------------------------------*/
 
 static const struct asr_engine *engines[16] = {&asr_pocketsphinx};
@@ -129,6 +126,9 @@ int asr_engine_register(const struct asr_engine *e)
 
 	if (!e || !e->name || !e->model_alloc || !e->srate || !e->model_id ||
 	    !e->compile || !e->dec_alloc || !e->decode)
+		return EINVAL;
+	/* transcription: all of it or none */
+	if (!e->lm_conf != !e->lm_alloc || !e->lm_conf != !e->lm_decode)
 		return EINVAL;
 	if (asr_engine_find(e->name))
 		return EALREADY;
@@ -184,6 +184,8 @@ void asr_conf_init(struct asr_conf *conf)
 	conf->max_ms = 20000;
 	conf->denoise = NAN;
 	conf->denoise_learn = ASR_DENOISE_SEGMENT;
+	conf->lm_queue = 8;
+	conf->lm_nice = 19;
 }
 
 static int parse_uint(const char *s, unsigned max, unsigned *v)
@@ -280,6 +282,23 @@ int asr_conf_set(struct asr_conf *conf, const char *key, const char *val)
 		return parse_uint(val, 100000, &conf->max_grammars);
 	else if (!strcmp(key, "max_ms"))
 		return parse_uint(val, 600000, &conf->max_ms);
+	else if (!strcmp(key, "lm_model"))
+		conf->lm_model = *val ? val : NULL;
+	else if (!strcmp(key, "lm"))
+		conf->lm = *val ? val : NULL;
+	else if (!strcmp(key, "lm_dict"))
+		conf->lm_dict = *val ? val : NULL;
+	else if (!strcmp(key, "lm_args"))
+		conf->lm_args = *val ? val : NULL;
+	else if (!strcmp(key, "lm_queue"))
+		return parse_uint(val, 10000, &conf->lm_queue);
+	else if (!strcmp(key, "lm_nice")) {
+		unsigned v;
+
+		if (parse_uint(val, 19, &v))
+			return EINVAL;
+		conf->lm_nice = (int)v;
+	}
 	else
 		return ENOENT;
 	return 0;
@@ -711,6 +730,7 @@ static void asr_destructor(void *arg)
 	list_flush(&asr->idle);
 	while ((le = list_head(&asr->grammars)) != NULL)
 		grammar_uncache(list_ledata(le));
+	mem_deref(asr->tx); /* cancels its transcriptions */
 	mem_deref(asr->model);
 }
 
@@ -748,6 +768,7 @@ int asr_alloc(struct asr **asrp, const struct asr_conf *conf,
 	if (err)
 		goto out;
 	asr->srate = eng->srate(asr->model);
+	err = asr_tx_alloc(&asr->tx, eng, conf, dir);
 out:
 	if (err)
 		mem_deref(asr);
@@ -759,6 +780,11 @@ out:
 const char *asr_lang(const struct asr *asr)
 {
 	return asr ? asr->lang : NULL;
+}
+
+struct asr_tx *asr_tx_get(const struct asr *asr)
+{
+	return asr ? asr->tx : NULL;
 }
 
 int asr_grammar_get(struct asr_grammar **gp, struct asr *asr,

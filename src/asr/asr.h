@@ -10,7 +10,8 @@
  * language, model, phrases, captures) in memory and, optionally, in a
  * cache folder. asr_recognize() queues one utterance; it is decoded on a
  * worker of the core work pool and the result handler runs on the re_main
- * loop thread.
+ * loop thread. asr_transcribe() is the slow free-form pass for what the
+ * grammar could not place, on a thread of its own (see below).
  *
  * Decoders are expensive (an acoustic model plus a search graph, 5-20 MB)
  * and belong to one grammar. They are pooled: requests wait in a queue
@@ -99,6 +100,23 @@ struct asr_conf {
 	const char *engine_args; /* extra engine options, for tuning
 				    (pocketsphinx: "-wip 1e-3 -pip 0.8");
 				    NULL: none */
+
+	/* free-form transcripts (asr_transcribe) */
+	const char *lm_model;    /* acoustic model of the language-model
+				    pass; NULL: the engine's measured
+				    default (pocketsphinx: "hub4wsj_sc_8k";
+				    or "en-us") */
+	const char *lm;          /* n-gram language model; NULL: the
+				    engine's (Debian's en-us.lm.bin) */
+	const char *lm_dict;     /* its dictionary; NULL: the engine's
+				    (the full cmudict) */
+	const char *lm_args;     /* extra engine options for the pass */
+	unsigned lm_queue;       /* transcriptions that may wait (all asrs
+				    of the process share one queue); more
+				    are dropped; default 8 */
+	int lm_nice;             /* the transcriber thread's nice value,
+				    0..19, default 19 (see
+				    asr_transcribe()) */
 };
 
 /** Set the defaults: pocketsphinx, en, rejection by phone loop. */
@@ -110,7 +128,8 @@ void asr_conf_init(struct asr_conf *conf);
  * yes|no), reject_threshold, value_threshold, garbage_weight, loop_p,
  * max_idle, max_busy, max_grammars, max_ms, denoise (off|no|0, on|yes:
  * the model's level, or a level in dB such as -25), denoise_learn
- * (preroll|segment), engine_args. val is borrowed (see struct
+ * (preroll|segment), engine_args; for transcripts lm_model, lm,
+ * lm_dict, lm_args, lm_queue, lm_nice. val is borrowed (see struct
  * asr_conf).
  *
  * @return 0, ENOENT for an unknown key, EINVAL for a bad value
@@ -207,8 +226,9 @@ struct asr_result {
 	bool rejected;          /* off-topic: not one of the phrases */
 	bool value;             /* text is a spoken value (amount, number,
 				   time) from the captures, not a phrase */
-	const char *transcript; /* free-form guess when rejected, "" when
-				   not available (always, for now) */
+	const char *transcript; /* asr_transcribe(): the free-form
+				   transcript ("" when nothing was made
+				   out); asr_recognize(): "" */
 	double score;           /* the engine's raw per-frame margin (the
 				   rejection measure), for tuning */
 	unsigned audio_ms;      /* utterance length */
@@ -251,6 +271,69 @@ struct asr_stats {
 
 void asr_stats(const struct asr *asr, struct asr_stats *st);
 
+/* ---- free-form transcripts ---------------------------------------------- */
+
+/*
+ * A second, slow opinion on an utterance the grammar could not place:
+ * what was said, in free words, for the unanswered-question queue. The
+ * engine decodes it with an n-gram language model over its whole
+ * dictionary (pocketsphinx: Debian's English LM and cmudict), which is
+ * big (~100+ MB) and slow (RTF ~0.5) next to a grammar decoder (~13 MB,
+ * RTF ~0.07), so it never shares their workers:
+ *
+ * - One transcriber per process, whatever the number of asrs and calls:
+ *   one thread of its own (niced, lm_nice) with one language-model
+ *   decoder, built on the first transcription and kept until the last
+ *   asr that used it is freed. Memory is therefore one decoder.
+ * - One queue for the process, first come first served, bounded: a
+ *   request finding lm_queue others waiting is refused (EBUSY) and
+ *   counted as dropped. Live recognition never waits for it.
+ * - Requests are cancelled like asr_recognize()'s: mem_deref() the
+ *   request; a waiting one never runs, a running one finishes unheard
+ *   (a decode is one call into the engine: it cannot be cut short).
+ *   Freeing the asr cancels its requests; freeing the last asr that
+ *   used the transcriber waits for a running decode to finish.
+ *
+ * Mandarin has no usable language model here (the one available lacks
+ * everyday words): ENOTSUP, and the clip is what the operator hears.
+ */
+
+/**
+ * Transcribe one utterance (mono PCM, 8000 or 16000 Hz; the samples are
+ * copied, cut to max_ms). The handler runs later on the loop thread with
+ * res->transcript (res->text is ""), audio_ms, decode_ms, wait_ms and
+ * new_decoder (this request built the language-model decoder). reqp as
+ * for asr_recognize(). Loop thread.
+ *
+ * @return 0; ENOTSUP when the language or engine has no language model,
+ * ENOENT when its files are missing (asr_transcribe_check()), EBUSY when
+ * the queue is full (the request is dropped and counted), EINVAL, ENOMEM
+ */
+int asr_transcribe(struct asr_req **reqp, struct asr *asr,
+		   const int16_t *pcm, size_t n, unsigned srate,
+		   asr_result_h *resh, void *arg);
+
+/** Can asr transcribe? 0, ENOTSUP (language or engine), ENOENT (the
+ *  model files are missing; logged when the asr was made), EINVAL. */
+int asr_transcribe_check(const struct asr *asr);
+
+/** Transcription counters: the first six are this asr's, the rest the
+ *  process's transcriber's. */
+struct asr_transcribe_stats {
+	unsigned requests;  /* accepted */
+	unsigned done;      /* handled with a transcript */
+	unsigned failed;    /* handled with an error */
+	unsigned dropped;   /* refused: the queue was full */
+	unsigned cancelled; /* dropped by the caller before the result */
+	unsigned pending;   /* waiting or decoding */
+	unsigned queued;    /* the process: waiting */
+	bool running;       /* the process: one decoding */
+	unsigned built;     /* the process: language-model decoders built */
+};
+
+void asr_transcribe_stats(const struct asr *asr,
+			  struct asr_transcribe_stats *st);
+
 /* ---- engines (plugins) -------------------------------------------------- */
 
 /*
@@ -266,6 +349,8 @@ void asr_stats(const struct asr *asr, struct asr_stats *st);
 struct asr_model;
 struct asr_cgram;
 struct asr_dec;
+struct asr_lmconf;
+struct asr_lmdec;
 
 /** What an engine reports for one utterance (strings are copied). */
 struct asr_engine_result {
@@ -299,6 +384,25 @@ struct asr_engine {
 	/* worker: decode one utterance at srate() */
 	int (*decode)(struct asr_dec *d, const int16_t *pcm, size_t n,
 		      struct asr_engine_result *res);
+
+	/*
+	 * Optional, all three or none: free-form transcription with a
+	 * language model (asr_transcribe()). lm_conf on the loop thread,
+	 * from asr_alloc(): check c (ENOTSUP for a language it cannot
+	 * transcribe, ENOENT for missing files, logged) into a setup that
+	 * is read-only afterwards, its sample rate, and an id naming the
+	 * decoder it makes (pointing into the setup; equal ids share one
+	 * decoder). lm_alloc and lm_decode on the transcriber thread, one
+	 * call at a time; lm_decode puts the words in res->text. A setup
+	 * is freed on the loop thread, a decoder on the transcriber
+	 * thread or, once that has stopped, on the loop.
+	 */
+	int (*lm_conf)(struct asr_lmconf **lcp, unsigned *srate,
+		       const char **id, const struct asr_conf *c,
+		       const char *models_dir);
+	int (*lm_alloc)(struct asr_lmdec **dp, const struct asr_lmconf *lc);
+	int (*lm_decode)(struct asr_lmdec *d, const int16_t *pcm, size_t n,
+			 struct asr_engine_result *res);
 };
 
 /**

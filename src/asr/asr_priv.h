@@ -158,3 +158,40 @@ void asr_key(char key[33], const char *engine, const char *lang,
  */
 int asr_denoise(int16_t *pcm, size_t n, unsigned srate, int level_db,
 		enum asr_denoise_learn learn);
+
+/* ---- requests (asr.c, transcribe.c) ------------------------------------- */
+
+struct asr_job;
+struct asr_txjob;
+
+/* A caller's handle on one request: mem_deref() cancels it. Recognitions
+ * (asr.c) and transcriptions (transcribe.c) allocate theirs, each with its
+ * own destructor. Loop thread. */
+struct asr_req {
+	struct asr_job *job;     /* asr_recognize() */
+	struct asr_txjob *txjob; /* asr_transcribe() */
+};
+
+/* ---- transcripts (transcribe.c) ----------------------------------------- */
+
+/*
+ * An asr's side of transcription: its engine's checked language-model
+ * setup (or why there is none), its requests and its counters. Made by
+ * asr_alloc() (it never fails for a missing or unsupported language
+ * model: asr_transcribe() says so later), freed by the asr's destructor,
+ * which cancels its requests. Loop thread. @return 0, ENOMEM
+ */
+struct asr_tx;
+int asr_tx_alloc(struct asr_tx **txp, const struct asr_engine *eng,
+		 const struct asr_conf *c, const char *models_dir);
+
+/** The asr's transcription side (asr.c). */
+struct asr_tx *asr_tx_get(const struct asr *asr);
+
+/* ---- the pocketsphinx language-model pass (ps_lm.c) --------------------- */
+
+int asr_ps_lm_conf(struct asr_lmconf **lcp, unsigned *srate, const char **id,
+		   const struct asr_conf *c, const char *models_dir);
+int asr_ps_lm_alloc(struct asr_lmdec **dp, const struct asr_lmconf *lc);
+int asr_ps_lm_decode(struct asr_lmdec *d, const int16_t *pcm, size_t n,
+		     struct asr_engine_result *res);

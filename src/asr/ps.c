@@ -775,4 +775,8 @@ const struct asr_engine asr_pocketsphinx = {
 	.compile = ps_compile,
 	.dec_alloc = ps_dec_alloc,
 	.decode = ps_decode,
+	/* free-form transcripts: ps_lm.c */
+	.lm_conf = asr_ps_lm_conf,
+	.lm_alloc = asr_ps_lm_alloc,
+	.lm_decode = asr_ps_lm_decode,
 };

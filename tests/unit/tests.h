@@ -65,6 +65,9 @@
 	X(test_asr_speech_zh)                                              \
 	X(test_asr_values_en)                                              \
 	X(test_asr_values_zh)                                              \
+	X(test_asr_transcribe)                                             \
+	X(test_asr_transcribe_en)                                          \
+	X(test_asr_transcribe_zh)                                          \
 	X(test_sim_persona_good)                                           \
 	X(test_sim_persona_errors)                                         \
 	X(test_sim_persona_file)                                           \
