@@ -26,13 +26,17 @@
  *   bench-asr [--models DIR] [--lang en|zh] [--model M] [--reject M]
  *             [--quick] [-v] [--threshold T] [--garbage-weight W]
  *             [--loop-p P] [--denoise D] [--denoise-learn L]
- *             [--engine-args A] [--no-pad] [SRCDIR]
+ *             [--engine-args A] [--no-pad] [--values on|off]
+ *             [--variant "key=val|key=val"]... [SRCDIR]
  *
  * --quick: two voices instead of four, no en-us model; -v: every miss
  * and false accept, and accuracy/rejection over a range of thresholds;
  * the next six override the engine's measured defaults (tuning: the asr
  * configuration keys of the same names); --no-pad: the synthesizer's
- * own leading and trailing silence instead of the VAD's.
+ * own leading and trailing silence instead of the VAD's; --values: the
+ * node's spoken amounts and times in the grammar (default as the robot:
+ * English on, Mandarin off); --variant: asr settings, each measured on
+ * the same audio.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -78,6 +82,7 @@ static const char *only_model;  /* --model: one model only */
 static const char *opt_gw, *opt_loop_p, *opt_thr; /* tuning */
 static const char *opt_denoise, *opt_learn, *opt_args;
 static bool no_pad;
+static int opt_values = -1; /* --values: -1 as the robot (English only) */
 /* --variant: asr configuration keys, "key=value|key=value", each
  * variant measured on the same audio */
 static const char *variants[16];
@@ -372,6 +377,7 @@ static int bench_config(const char *models, const char *lang,
 	struct asr_grammar_stats gst;
 	struct asr_stats st;
 	struct outcome *out = NULL, probe[2];
+	unsigned caps;
 	struct tally tc[NCOND], ta;
 	double h0, h1, h2, h3, r0, r1, r2, r3;
 	char idle[16], vbuf[512];
@@ -419,8 +425,10 @@ static int bench_config(const char *models, const char *lang,
 	h1 = heap_mb();
 	r1 = rss_mb();
 	t0 = tmr_jiffies();
+	caps = opt_values < 0 ? (strcmp(lang, "zh") ? dg->captures : 0u)
+	       : opt_values ? dg->captures : 0u;
 	err = asr_grammar_get_caps(&g, asr, dg->node, dg->phrases, dg->n,
-				   dg->captures);
+				   caps);
 	if (err)
 		goto out;
 	wait_idle(asr, 1); /* compiled, with a first decoder */
@@ -434,6 +442,7 @@ static int bench_config(const char *models, const char *lang,
 	       opt_learn ? opt_learn : "default", opt_args ? opt_args : "");
 	if (variant)
 		printf("  variant: %s\n", variant);
+	printf("  spoken values %s\n", caps ? "on" : "off");
 	if (gst.err) {
 		printf("  grammar did not compile: %s\n", strerror(gst.err));
 		err = gst.err;
@@ -673,6 +682,8 @@ int main(int argc, char *argv[])
 			opt_args = argv[++i];
 		else if (!strcmp(argv[i], "--no-pad"))
 			no_pad = true;
+		else if (!strcmp(argv[i], "--values") && i + 1 < argc)
+			opt_values = !strcmp(argv[++i], "on");
 		else if (!strcmp(argv[i], "--variant") && i + 1 < argc &&
 			 nvariants < 16)
 			variants[nvariants++] = argv[++i];
@@ -687,8 +698,8 @@ int main(int argc, char *argv[])
 				"[--loop-p P] [--denoise D]\n"
 				"  [--denoise-learn preroll|segment] "
 				"[--engine-args A] [--no-pad]\n"
-				"  [--variant \"key=val|key=val\"]... "
-				"[SRCDIR]\n");
+				"  [--values on|off] "
+				"[--variant \"key=val|key=val\"]... [SRCDIR]\n");
 			return 2;
 		}
 	}

@@ -184,6 +184,8 @@ void asr_conf_init(struct asr_conf *conf)
 	conf->max_ms = 20000;
 	conf->denoise = NAN;
 	conf->denoise_learn = ASR_DENOISE_SEGMENT;
+	conf->denoise_snr = NAN;
+	conf->gate = NAN;
 	conf->lm_queue = 8;
 	conf->lm_nice = 19;
 }
@@ -263,6 +265,23 @@ int asr_conf_set(struct asr_conf *conf, const char *key, const char *val)
 			conf->denoise = v;
 		else
 			return EINVAL;
+	}
+	else if (!strcmp(key, "denoise_snr")) {
+		double v = strtod(val, &end);
+
+		if (!*val || *end || v < 0 || v > 100)
+			return EINVAL;
+		conf->denoise_snr = v;
+	}
+	else if (!strcmp(key, "gate")) {
+		double v = strtod(val, &end);
+
+		if (!strcmp(val, "off") || !strcmp(val, "no"))
+			conf->gate = 0;
+		else if (!*val || *end || v < 0 || v > 40)
+			return EINVAL;
+		else
+			conf->gate = v;
 	}
 	else if (!strcmp(key, "denoise_learn")) {
 		if (!strcmp(val, "preroll"))

@@ -97,6 +97,13 @@ struct asr_conf {
 				    measured default */
 	enum asr_denoise_learn denoise_learn; /* how the suppressor
 						 learns the line's noise */
+	double denoise_snr;      /* suppress only segments whose estimated
+				    SNR (asr_segment_snr) is below this,
+				    in dB; 0: every segment; NAN: the
+				    model's measured default */
+	double gate;             /* after suppression, a noise gate opening
+				    this many dB over the segment's floor;
+				    0: none; NAN: the model's */
 	const char *engine_args; /* extra engine options, for tuning
 				    (pocketsphinx: "-wip 1e-3 -pip 0.8");
 				    NULL: none */
@@ -256,6 +263,15 @@ typedef void(asr_result_h)(int err, const struct asr_result *res,
 int asr_recognize(struct asr_req **reqp, struct asr *asr,
 		  struct asr_grammar *g, const int16_t *pcm, size_t n,
 		  unsigned srate, asr_result_h *resh, void *arg);
+
+/**
+ * Estimated signal-to-noise ratio of one utterance in dB: the level of
+ * its loudest 10 ms blocks (90th percentile) over that of its quietest
+ * (10th percentile: the VAD's pre-roll and the pauses). Digital silence
+ * gives ASR_SNR_MAX. Any thread. @return dB, 0..ASR_SNR_MAX
+ */
+enum { ASR_SNR_MAX = 99 };
+double asr_segment_snr(const int16_t *pcm, size_t n, unsigned srate);
 
 /** Counters, for tests, benchmarks and metrics. */
 struct asr_stats {

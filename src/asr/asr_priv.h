@@ -159,6 +159,15 @@ void asr_key(char key[33], const char *engine, const char *lang,
 int asr_denoise(int16_t *pcm, size_t n, unsigned srate, int level_db,
 		enum asr_denoise_learn learn);
 
+/**
+ * A noise gate for what the suppressor leaves: 10 ms blocks (with their
+ * neighbours) quieter than open_db over the segment's floor (its 10th
+ * percentile block) are attenuated by depth_db, with 10 ms ramps.
+ */
+enum { ASR_GATE_DEPTH = 30 };
+void asr_gate(int16_t *pcm, size_t n, unsigned srate, double open_db,
+	      double depth_db);
+
 /* ---- requests (asr.c, transcribe.c) ------------------------------------- */
 
 struct asr_job;

@@ -20,6 +20,8 @@
  * Threads: any; the state is local to the call.
  */
 #include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <speex/speex_preprocess.h>
 #include "asr/asr.h"
@@ -81,4 +83,89 @@ int asr_denoise(int16_t *pcm, size_t n, unsigned srate, int level_db,
 	pass(st, pcm, n, frame, true);
 	speex_preprocess_state_destroy(st);
 	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	const double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+double asr_segment_snr(const int16_t *pcm, size_t n, unsigned srate)
+{
+	size_t blk = srate / 100, nb, i, k;
+	double *e, lo, hi, snr;
+
+	if (!pcm || !blk || n < 10 * blk)
+		return 0;
+	nb = n / blk;
+	e = malloc(nb * sizeof(*e));
+	if (!e)
+		return 0;
+	for (i = 0; i < nb; i++) {
+		double s = 0;
+
+		for (k = 0; k < blk; k++)
+			s += (double)pcm[i * blk + k] * pcm[i * blk + k];
+		e[i] = s / (double)blk;
+	}
+	qsort(e, nb, sizeof(*e), cmp_double);
+	lo = e[nb / 10];
+	hi = e[nb * 9 / 10];
+	free(e);
+	if (hi <= 0)
+		return 0;
+	if (lo <= 0)
+		return ASR_SNR_MAX;
+	snr = 10 * log10(hi / lo);
+	return snr < 0 ? 0 : snr > ASR_SNR_MAX ? ASR_SNR_MAX : snr;
+}
+
+void asr_gate(int16_t *pcm, size_t n, unsigned srate, double open_db,
+	      double depth_db)
+{
+	size_t blk = srate / 100, nb, i, k;
+	double *e, *s, floor_e, open, g, gmin, prev = -1;
+
+	if (!pcm || !blk || n < 10 * blk)
+		return;
+	nb = n / blk;
+	e = malloc(nb * sizeof(*e));
+	s = malloc(nb * sizeof(*s));
+	if (!e || !s) {
+		free(e);
+		free(s);
+		return;
+	}
+	for (i = 0; i < nb; i++) {
+		double v = 0;
+
+		for (k = 0; k < blk; k++)
+			v += (double)pcm[i * blk + k] * pcm[i * blk + k];
+		e[i] = s[i] = v / (double)blk;
+	}
+	qsort(s, nb, sizeof(*s), cmp_double);
+	floor_e = s[nb / 10];
+	open = floor_e * pow(10, open_db / 10);
+	gmin = pow(10, -depth_db / 20);
+	for (i = 0; i < nb; i++) {
+		/* open if this block or a neighbour is above the level */
+		bool on = e[i] > open || (i > 0 && e[i - 1] > open) ||
+			  (i + 1 < nb && e[i + 1] > open);
+
+		g = on ? 1 : gmin;
+		if (prev < 0)
+			prev = g; /* no ramp into the first block */
+		for (k = 0; k < blk; k++) {
+			double x = prev + (g - prev) * (double)(k + 1) / blk;
+
+			pcm[i * blk + k] = (int16_t)lrint(pcm[i * blk + k] * x);
+		}
+		prev = g;
+	}
+	for (i = nb * blk; i < n; i++)
+		pcm[i] = (int16_t)lrint(pcm[i] * prev);
+	free(e);
+	free(s);
 }

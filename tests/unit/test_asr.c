@@ -482,6 +482,15 @@ int test_asr_conf(void)
 	ASSERT_EQ(0, asr_conf_set(&c, "denoise_learn", "preroll"));
 	ASSERT_EQ(ASR_DENOISE_PREROLL, c.denoise_learn);
 	ASSERT_EQ(EINVAL, asr_conf_set(&c, "denoise_learn", "x"));
+	ASSERT_TRUE(isnan(c.denoise_snr) && isnan(c.gate));
+	ASSERT_EQ(0, asr_conf_set(&c, "denoise_snr", "30"));
+	ASSERT_TRUE(c.denoise_snr == 30);
+	ASSERT_EQ(EINVAL, asr_conf_set(&c, "denoise_snr", "-3"));
+	ASSERT_EQ(0, asr_conf_set(&c, "gate", "off"));
+	ASSERT_TRUE(c.gate == 0);
+	ASSERT_EQ(0, asr_conf_set(&c, "gate", "8"));
+	ASSERT_TRUE(c.gate == 8);
+	ASSERT_EQ(EINVAL, asr_conf_set(&c, "gate", "x"));
 	ASSERT_EQ(0, asr_conf_set(&c, "engine_args", "-wip 0.5"));
 	ASSERT_STREQ("-wip 0.5", c.engine_args);
 	ASSERT_EQ(0, asr_conf_set(&c, "models", "/opt/m"));
@@ -546,6 +555,68 @@ static int denoise_check(enum asr_denoise_learn learn)
 	return 0;
 }
 
+/*
+ * The segment SNR estimate and the gate, on 200 ms of white noise, 1 s of
+ * a tone in it, 200 ms of noise: the estimate is near the tone-to-noise
+ * ratio (noise alone: about 0 dB; digital silence around the tone: the
+ * maximum); the gate takes the noise-only stretches down by its depth and
+ * leaves the tone as it was.
+ */
+static int gate_check(void)
+{
+	enum { N = 11200, ON = 1600, OFF = 9600 };
+	int16_t *x = malloc(N * sizeof(*x));
+	double e_noise = 0, e_tone = 0, o_noise = 0, o_tone = 0, snr, snr0;
+	uint32_t r = 777;
+	size_t i;
+
+	if (!x)
+		return ENOMEM;
+	for (i = 0; i < N; i++) {
+		double v;
+
+		r ^= r << 13;
+		r ^= r >> 17;
+		r ^= r << 5;
+		v = ((double)r / 4294967296.0 * 2 - 1) * 300;
+		x[i] = (int16_t)v;
+	}
+	snr0 = asr_segment_snr(x, N, 8000);
+	for (i = ON; i < OFF; i++)
+		x[i] = (int16_t)(x[i] + 6000 * sin(2 * M_PI * 700 * i / 8000.0));
+	for (i = 0; i < N; i++) {
+		double v = x[i];
+
+		if (i < ON - 160 || i >= OFF + 160)
+			e_noise += v * v;
+		else if (i >= ON + 160 && i < OFF - 160)
+			e_tone += v * v;
+	}
+	/* tone 6000/sqrt(2) over uniform noise 300/sqrt(3): 27.8 dB (the
+	 * quietest blocks of noise sit a little under its mean) */
+	snr = asr_segment_snr(x, N, 8000);
+	asr_gate(x, N, 8000, 6, ASR_GATE_DEPTH);
+	for (i = 0; i < N; i++) {
+		double v = x[i];
+
+		if (i < ON - 160 || i >= OFF + 160)
+			o_noise += v * v;
+		else if (i >= ON + 160 && i < OFF - 160)
+			o_tone += v * v;
+	}
+	for (i = 0; i < N; i++)
+		x[i] = (i >= ON && i < OFF)
+			       ? (int16_t)(6000 * sin(2 * M_PI * 700 * i / 8000.0))
+			       : 0;
+	ASSERT_TRUE(asr_segment_snr(x, N, 8000) == ASR_SNR_MAX);
+	free(x);
+	ASSERT_TRUE(snr0 < 3);
+	ASSERT_TRUE(snr > 27.3 && snr < 30);
+	ASSERT_TRUE(10 * log10(e_noise / (o_noise + 1)) > ASR_GATE_DEPTH - 3);
+	ASSERT_TRUE(fabs(10 * log10(e_tone / o_tone)) < 0.1);
+	return 0;
+}
+
 int test_asr_resample(void)
 {
 	enum { N = 8000 };
@@ -589,7 +660,7 @@ int test_asr_resample(void)
 	ASSERT_TRUE(10 * log10(e_ref / (e_alias + 1)) > 40);
 	/* and the noise suppressor, the other DSP before decoding */
 	if (denoise_check(ASR_DENOISE_PREROLL) ||
-	    denoise_check(ASR_DENOISE_SEGMENT))
+	    denoise_check(ASR_DENOISE_SEGMENT) || gate_check())
 		return EINVAL;
 	return 0;
 }
