@@ -23,6 +23,7 @@ int cmd_answer(int argc, char *argv[]);
 int cmd_sim(int argc, char *argv[]);
 int cmd_robot(int argc, char *argv[]);
 int cmd_e2e(int argc, char *argv[]);
+int cmd_hear(int argc, char *argv[]);
 
 /** Print s as a JSON string (with quotes). */
 void cli_json_str(FILE *f, const char *s);

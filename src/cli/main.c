@@ -160,6 +160,25 @@ static const struct cli_cmd cmds[] = {
 	 "  --seed N             noise seed for the simulator (default 1)\n"
 	 "  -v                   print every call's turns, not only failures\n",
 	 cmd_e2e},
+	{"hear", "--script FILE [OPTION]... FILE.wav...",
+	 "recognize recorded utterances as the robot would",
+	 "Recognizes each WAV file (8 or 16 kHz mono PCM, such as the\n"
+	 "robot's clips of unanswered questions) against what a node of the\n"
+	 "script can hear, with the robot's recognizer, and prints one JSON\n"
+	 "line per file: heard, intent, rejected (and the guess), confidence,\n"
+	 "score (the rejection margin), audio_ms, snr_db, decode_ms.\n"
+	 "  --script FILE        conversation script (its language picks the\n"
+	 "                       model)\n"
+	 "  --node NAME          listening node (default: the first, which\n"
+	 "                       hears every global intent)\n"
+	 "  --values on|off      spoken amounts and times (default as the\n"
+	 "                       robot: on for English, off for Mandarin)\n"
+	 "  --models DIR         speech models folder\n"
+	 "  --asr-model NAME     acoustic model (English: hub4wsj_sc_8k, en-us)\n"
+	 "  --asr KEY=VALUE      any recognizer setting (docs/asr.md), e.g.\n"
+	 "                       reject_threshold=-6 or denoise=off\n"
+	 "Exit 1 when a file could not be read or recognized.\n",
+	 cmd_hear},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
