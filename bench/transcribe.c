@@ -281,13 +281,14 @@ int main(int argc, char *argv[])
 					.pad_ms = 200,
 				};
 				struct audio *a = &v[n];
+				uint32_t seed = (uint32_t)(i * 7 + k);
 
 				if (set.v[i].in)
 					continue;
 				err = tasr_synth_ex(&a->pcm, &a->n, "en",
 						    tasr_voices_en[k],
-						    set.v[i].speak, &o,
-						    (uint32_t)(i * 7 + k), tmp);
+						    set.v[i].speak, &o, seed,
+						    tmp);
 				if (err) {
 					fprintf(stderr, "bench-transcribe: "
 							"synthesis: %s\n",

@@ -266,7 +266,11 @@ static void noise_floor(int16_t *pcm, size_t n)
 		x ^= x >> 17;
 		x ^= x << 5;
 		v = pcm[i] + (int)(x % 65) - (int)((x >> 16) % 65);
-		pcm[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+		if (v > 32767)
+			v = 32767;
+		else if (v < -32768)
+			v = -32768;
+		pcm[i] = (int16_t)v;
 	}
 }
 

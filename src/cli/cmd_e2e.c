@@ -643,6 +643,7 @@ int cmd_e2e(int argc, char *argv[])
 	char p_calls[PATH_MAX + 16], p_rout[PATH_MAX + 16];
 	char p_rerr[PATH_MAX + 16], p_sout[PATH_MAX + 16];
 	char p_serr[PATH_MAX + 16], listen[32], jobs[16], seed[16];
+	char p_unans[PATH_MAX + 24];
 	unsigned *lat = NULL;
 	size_t n = 0, i, nlat = 0, good = 0, optouts = 0, optouts_ok = 0;
 	size_t answered = 0, disc_ok = 0, missing = 0;
@@ -724,6 +725,7 @@ int cmd_e2e(int argc, char *argv[])
 	snprintf(p_rerr, sizeof(p_rerr), "%s/robot.log", dir);
 	snprintf(p_sout, sizeof(p_sout), "%s/sim.jsonl", dir);
 	snprintf(p_serr, sizeof(p_serr), "%s/sim.log", dir);
+	snprintf(p_unans, sizeof(p_unans), "%s/unanswered.jsonl", dir);
 
 	port = free_port();
 	if (port < 0) {
@@ -780,6 +782,8 @@ int cmd_e2e(int argc, char *argv[])
 		rargv[k++] = jobs;
 		rargv[k++] = "--record-dir";
 		rargv[k++] = dir;
+		rargv[k++] = "--unanswered";
+		rargv[k++] = p_unans;
 		if (o.models) {
 			rargv[k++] = "--models";
 			rargv[k++] = (char *)o.models;

@@ -9,7 +9,10 @@
  * until stopped.
  *
  * Output contract: one JSON object per ended call on its own stdout line
- * (docs/robot.md); logs go to stderr. Exit 0, 1 on a start-up failure
+ * (docs/robot.md), once its transcripts are in (at most
+ * --transcript-wait, 10 s, after the hang-up); logs go to stderr.
+ * --unanswered FILE: one more JSON line per unanswered utterance,
+ * appended to FILE. Exit 0, 1 on a start-up failure
  * (script, models, SIP), 2 on bad usage. SIGINT/SIGTERM hang up what is
  * going (those calls are reported too) and exit.
  */
@@ -86,11 +89,59 @@ static bool num_opt(const char *name, const char *val, unsigned max,
 	return true;
 }
 
+/* "on"/"yes" 1, "off"/"no" 0; absent: *out unchanged. */
+static bool on_off(const char *name, const char *val, int *out)
+{
+	if (!val)
+		return true;
+	if (!strcmp(val, "on") || !strcmp(val, "yes"))
+		*out = 1;
+	else if (!strcmp(val, "off") || !strcmp(val, "no"))
+		*out = 0;
+	else {
+		fprintf(stderr, "callbot robot: %s: on or off, not '%s'\n",
+			name, val);
+		return false;
+	}
+	return true;
+}
+
+/* A file we could append to, checked without creating it: an existing
+ * regular writable file, or a new one in a writable directory. */
+static bool writable_file(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (!stat(path, &st)) {
+		if (S_ISREG(st.st_mode) && !access(path, W_OK))
+			return true;
+		fprintf(stderr, "callbot robot: --unanswered: cannot append "
+				"to '%s'\n",
+			path);
+		return false;
+	}
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path) + 1,
+			 path);
+	if (*path && !stat(dir, &st) && S_ISDIR(st.st_mode) &&
+	    !access(dir, W_OK))
+		return true;
+	fprintf(stderr, "callbot robot: --unanswered: no writable directory "
+			"for '%s'\n",
+		path);
+	return false;
+}
+
 static int parse(struct opts *o, int argc, char *argv[])
 {
 	const char *jobs = NULL, *max = NULL, *uri = NULL, *var = NULL;
 	const char *models = NULL, *model = NULL, *reject = NULL;
 	const char *end_ms = NULL, *threshold = NULL, *values = NULL;
+	const char *transcripts = NULL, *tx_wait = NULL;
 	bool bad = false;
 	struct stat st;
 	struct sa sa;
@@ -114,6 +165,12 @@ static int parse(struct opts *o, int argc, char *argv[])
 			    &bad) ||
 		    cli_opt(argc, argv, &i, "--end-ms", &end_ms, &bad) ||
 		    cli_opt(argc, argv, &i, "--values", &values, &bad) ||
+		    cli_opt(argc, argv, &i, "--transcripts", &transcripts,
+			    &bad) ||
+		    cli_opt(argc, argv, &i, "--unanswered",
+			    &o->rconf.unanswered, &bad) ||
+		    cli_opt(argc, argv, &i, "--transcript-wait", &tx_wait,
+			    &bad) ||
 		    cli_opt(argc, argv, &i, "--tts-cache", &o->rconf.tts_cache,
 			    &bad) ||
 		    cli_opt(argc, argv, &i, "--tts-engine",
@@ -199,20 +256,15 @@ static int parse(struct opts *o, int argc, char *argv[])
 	}
 	if (!num_opt("--jobs", jobs, 1000, &o->jobs) ||
 	    !num_opt("--max-calls", max, UINT_MAX, &o->max_calls) ||
-	    !num_opt("--end-ms", end_ms, 5000, &o->rconf.end_ms))
+	    !num_opt("--end-ms", end_ms, 5000, &o->rconf.end_ms) ||
+	    !num_opt("--transcript-wait", tx_wait, 600000,
+		     &o->rconf.transcript_wait_ms))
 		return 2;
-	if (values) {
-		if (!strcmp(values, "on") || !strcmp(values, "yes"))
-			o->rconf.values = 1;
-		else if (!strcmp(values, "off") || !strcmp(values, "no"))
-			o->rconf.values = 0;
-		else {
-			fprintf(stderr, "callbot robot: --values: on or off, "
-					"not '%s'\n",
-				values);
-			return 2;
-		}
-	}
+	if (!on_off("--values", values, &o->rconf.values) ||
+	    !on_off("--transcripts", transcripts, &o->rconf.transcripts))
+		return 2;
+	if (o->rconf.unanswered && !writable_file(o->rconf.unanswered))
+		return 2;
 	o->rconf.script = o->script;
 	o->rconf.record_dir = o->record_dir;
 	if ((models && asr_conf_set(&o->rconf.asr, "models", models)) ||

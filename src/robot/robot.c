@@ -10,11 +10,24 @@
  * the robot is silent, nobody is speaking and nothing is being
  * recognized, so slow synthesis or recognition never counts as the
  * callee's silence.
+ *
+ * Unanswered utterances (rejected, or no intent) are kept for the
+ * operator: the clip (on a worker), a free-form transcript (English; the
+ * asr's transcriber, a thread of its own, so it never holds up live
+ * recognition) and one line in the unanswered-question file once the
+ * transcript is in. An ended call's report waits for its transcripts:
+ * the call stays in the robot's list (robot_active() counts it) until
+ * they are in or transcript_wait_ms has passed; then those still missing
+ * are cancelled, noted in the log and in the queue's lines, and the
+ * report goes without them, so a stuck transcript can never lose a
+ * report.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 #include <re.h>
 #include "core/log.h"
 #include "core/work.h"
@@ -32,6 +45,8 @@ enum {
 	SPEC_MS = 240,             /* pause before an early recognition */
 	ROBOT_MIN_SPEECH_MS = 120, /* shortest utterance */
 	MAX_SEGQ = 8,              /* utterances waiting for the recognizer */
+	TRANSCRIPT_WAIT_MS = 10000, /* an ended call's report waits so long
+				       for its transcripts */
 };
 
 /* rejected guesses at or above this confidence that name an opt-out are
@@ -53,6 +68,11 @@ struct robot {
 	robot_ready_h *readyh;
 	void *arg;
 	unsigned clips_pending;
+	bool transcripts;            /* of unanswered utterances */
+	unsigned transcript_wait_ms;
+	unsigned reports_waiting;    /* ended calls waiting for them */
+	FILE *unanswered;            /* the queue's file, or NULL */
+	char *unanswered_path;
 };
 
 enum turn_kind {
@@ -70,6 +90,13 @@ struct turn {
 	char *intent;      /* CALLEE: matched intent */
 	char *guess;       /* CALLEE rejected: the grammar's best guess */
 	char *clip;        /* CALLEE unanswered: clip file */
+	char *transcript;  /* CALLEE unanswered: the free-form transcript */
+	char *node;        /* CALLEE unanswered: the node that heard it */
+	const char *tx_error; /* CALLEE unanswered: why no transcript */
+	struct asr_req *txreq; /* its transcription in flight */
+	struct rcall *rc;  /* whose turn (for the transcript's handler) */
+	struct timeval wall; /* CALLEE unanswered: when it was kept */
+	bool kept;         /* CALLEE: kept as unanswered */
 	bool interruptible, interrupted, done, failed;
 	bool rejected, barge_in, ignored;
 	bool rescued;      /* a rejected opt-out, honoured */
@@ -154,6 +181,13 @@ struct rcall {
 	unsigned unanswered;
 	char *peer;
 	char acts[256];
+	/* the end, kept while the report waits for transcripts */
+	bool ending, waiting;
+	unsigned end_ms;            /* elapsed() at the end */
+	enum ua_outcome outcome;
+	uint16_t code;
+	unsigned tx_pending;        /* transcriptions in flight */
+	struct tmr tmr_report;      /* transcript_wait_ms after the end */
 };
 
 static void pump(struct rcall *rc);
@@ -165,6 +199,8 @@ static unsigned elapsed(const struct rcall *rc)
 {
 	if (!rc->answered)
 		return 0;
+	if (rc->ending)
+		return rc->end_ms;
 	return (unsigned)(tmr_jiffies() - rc->t_answer);
 }
 
@@ -193,6 +229,9 @@ static void turn_destructor(void *arg)
 	mem_deref(t->intent);
 	mem_deref(t->guess);
 	mem_deref(t->clip);
+	mem_deref(t->txreq); /* cancelled: its handler never runs */
+	mem_deref(t->transcript);
+	mem_deref(t->node);
 }
 
 static struct turn *turn_add(struct rcall *rc, enum turn_kind kind,
@@ -543,7 +582,119 @@ static char *clip_save(struct rcall *rc, struct vad_seg *seg)
 	return mem_ref(j->path);
 }
 
-static void recognize_next(struct rcall *rc);
+/* ---- unanswered utterances ---------------------------------------------- */
+
+static int json_str(struct mbuf *mb, const char *s);
+static int json_str_or_null(struct mbuf *mb, const char *s);
+static void report(struct rcall *rc);
+
+/* One line of the unanswered-question queue (docs/robot.md), once the
+ * transcript is in or will not come. */
+static void unanswered_line(struct rcall *rc, const struct turn *t)
+{
+	struct robot *r = rc->r;
+	struct mbuf *mb;
+	struct tm tm;
+	char when[40];
+	time_t sec = t->wall.tv_sec;
+	int err = 0;
+
+	if (!r->unanswered)
+		return;
+	mb = mbuf_alloc(512);
+	if (!mb)
+		return;
+	gmtime_r(&sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	err |= mbuf_printf(mb, "{\"time\":\"%s.%03ldZ\",\"call_id\":", when,
+			   (long)(t->wall.tv_usec / 1000));
+	err |= json_str(mb, cid(rc));
+	err |= mbuf_write_str(mb, ",\"script\":");
+	err |= json_str(mb, dialog_script_name(r->script));
+	err |= mbuf_printf(mb, ",\"lang\":\"%s\",\"node\":", r->lang);
+	err |= json_str_or_null(mb, t->node);
+	err |= mbuf_printf(mb, ",\"t\":%u,\"heard\":", t->t_ms);
+	err |= json_str(mb, t->text ? t->text : "");
+	err |= mbuf_write_str(mb, ",\"guess\":");
+	err |= json_str_or_null(mb, t->guess);
+	err |= mbuf_printf(mb, ",\"confidence\":%.3f,\"rejected\":%s,"
+			   "\"transcript\":", t->confidence,
+			   t->rejected ? "true" : "false");
+	err |= json_str_or_null(mb, t->transcript);
+	if (t->tx_error) {
+		err |= mbuf_write_str(mb, ",\"transcript_error\":");
+		err |= json_str(mb, t->tx_error);
+	}
+	err |= mbuf_write_str(mb, ",\"clip\":");
+	err |= json_str_or_null(mb, t->clip);
+	err |= mbuf_write_str(mb, "}\n");
+	/* one write per line, so robots sharing the file do not interleave */
+	if (err || fwrite(mb->buf, 1, mb->end, r->unanswered) != mb->end ||
+	    fflush(r->unanswered))
+		log_msg(LOG_WARN, cid(rc), "unanswered queue %s: cannot write",
+			r->unanswered_path);
+	mem_deref(mb);
+}
+
+static void transcript_h(int err, const struct asr_result *res, void *arg)
+{
+	struct turn *t = arg;
+	struct rcall *rc = t->rc;
+
+	t->txreq = mem_deref(t->txreq);
+	--rc->tx_pending;
+	if (!err && res) {
+		str_dup(&t->transcript, res->transcript);
+		log_msg(LOG_INFO, cid(rc), "transcript \"%s\" (%u ms "
+			"decoding, %u ms waiting)", res->transcript,
+			res->decode_ms, res->wait_ms);
+	}
+	else {
+		t->tx_error = "failed";
+		log_msg(LOG_WARN, cid(rc), "no transcript: %s",
+			strerror(err ? err : EINVAL));
+	}
+	unanswered_line(rc, t);
+	if (rc->ending && !rc->tx_pending)
+		report(rc); /* frees rc and this turn */
+}
+
+/*
+ * An unanswered utterance, once (a rejected one is kept before the
+ * dialog hears it; any other when the dialog says UNANSWERED): its clip
+ * with --record-dir, a transcript request (English), and its line in the
+ * queue, now or when the transcript comes.
+ */
+static void unanswered_keep(struct rcall *rc, struct turn *t,
+			    struct vad_seg *seg, const char *node)
+{
+	struct robot *r = rc->r;
+	int err;
+
+	if (!t || t->kept)
+		return;
+	t->kept = true;
+	t->rc = rc;
+	gettimeofday(&t->wall, NULL);
+	if (node)
+		str_dup(&t->node, node);
+	if (!t->clip && seg && r->record_dir)
+		t->clip = clip_save(rc, seg);
+	if (!r->transcripts || !seg || !seg->n) {
+		unanswered_line(rc, t);
+		return;
+	}
+	err = asr_transcribe(&t->txreq, r->asr, seg->pcm, seg->n, 8000,
+			     transcript_h, t);
+	if (!err) {
+		++rc->tx_pending;
+		return;
+	}
+	t->tx_error = err == EBUSY ? "transcriber busy" : "failed";
+	log_msg(LOG_WARN, cid(rc), "no transcript: %s", err == EBUSY ?
+		"the transcriber's queue is full (dropped)" : strerror(err));
+	unanswered_line(rc, t);
+}
 
 static void recognize_next(struct rcall *rc);
 
@@ -622,8 +773,8 @@ static void heard(struct rcall *rc, struct segitem *si, int err,
 	ev.text = t && t->text ? t->text : "";
 	ev.confidence = t && t->rescued ? 1.0
 			: t && !t->rejected ? t->confidence : 0;
-	if (t && si && t->rejected && rc->r->record_dir)
-		t->clip = clip_save(rc, si->seg);
+	if (t && si && t->rejected)
+		unanswered_keep(rc, t, si->seg, dialog_node(rc->sess));
 	step(rc, &ev);
 	rc->cur_turn = NULL;
 	rc->cur_seg = NULL;
@@ -902,8 +1053,7 @@ static void on_action(struct rcall *rc, const struct dialog_action *a)
 
 	case DIALOG_ACT_UNANSWERED:
 		++rc->unanswered;
-		if (rc->cur_turn && !rc->cur_turn->clip && rc->cur_seg)
-			rc->cur_turn->clip = clip_save(rc, rc->cur_seg);
+		unanswered_keep(rc, rc->cur_turn, rc->cur_seg, a->node);
 		log_msg(LOG_INFO, cid(rc), "unanswered in %s: \"%s\"",
 			a->node ? a->node : "?", a->text ? a->text : "");
 		break;
@@ -1056,6 +1206,10 @@ static int turn_json(struct mbuf *mb, const struct turn *t)
 			err |= mbuf_write_str(mb, ",\"clip\":");
 			err |= json_str(mb, t->clip);
 		}
+		if (t->transcript) {
+			err |= mbuf_write_str(mb, ",\"transcript\":");
+			err |= json_str(mb, t->transcript);
+		}
 		if (t->ignored)
 			err |= mbuf_write_str(mb, ",\"ignored\":true");
 		if (t->rescued)
@@ -1183,6 +1337,9 @@ static void rcall_destructor(void *arg)
 
 	tmr_cancel(&rc->tmr_silence);
 	tmr_cancel(&rc->tmr_tick);
+	tmr_cancel(&rc->tmr_report);
+	if (rc->waiting)
+		--rc->r->reports_waiting;
 	list_unlink(&rc->le);
 	list_flush(&rc->says);
 	list_flush(&rc->segq);
@@ -1199,16 +1356,72 @@ static void rcall_destructor(void *arg)
 	mem_deref(rc->call);
 }
 
+/* Grade the call, hand over its report, and free it. */
+static void report(struct rcall *rc)
+{
+	struct robot *r = rc->r;
+	struct dialog_grade g;
+	struct robot_report rep;
+	const char *outcome = ua_outcome_name(rc->outcome);
+	struct mbuf *mb;
+
+	memset(&g, 0, sizeof(g));
+	if (dialog_grade(r->script, rc->answered ? rc->sess : NULL, outcome,
+			 &g)) {
+		g.grade = 'F';
+		str_ncpy(g.reason, "not graded", sizeof(g.reason));
+	}
+	mb = mbuf_alloc(2048);
+	if (mb && !report_json(mb, rc, outcome, rc->code, &g) &&
+	    !mbuf_write_u8(mb, 0)) {
+		memset(&rep, 0, sizeof(rep));
+		rep.json = (const char *)mb->buf;
+		rep.call_id = cid(rc);
+		rep.outcome = outcome;
+		rep.grade = g.grade;
+		rep.opted_out = rc->opt_out;
+		log_msg(LOG_INFO, cid(rc), "ended: %s %u, grade %c (%s)",
+			outcome, rc->code, g.grade, g.reason);
+		rc->reported = true;
+		if (r->reph)
+			r->reph(&rep, r->arg);
+	}
+	else {
+		log_msg(LOG_ERROR, cid(rc), "out of memory for the report");
+	}
+	mem_deref(mb);
+	mem_deref(rc);
+}
+
+/* The transcripts are late: report without them. */
+static void report_wait_h(void *arg)
+{
+	struct rcall *rc = arg;
+	struct le *le;
+
+	log_msg(LOG_WARN, cid(rc), "%u transcript%s not ready %u ms after "
+		"the call ended: reporting without", rc->tx_pending,
+		rc->tx_pending == 1 ? "" : "s", rc->r->transcript_wait_ms);
+	LIST_FOREACH(&rc->turns, le)
+	{
+		struct turn *t = le->data;
+
+		if (!t->txreq)
+			continue;
+		t->txreq = mem_deref(t->txreq);
+		t->tx_error = "timed out";
+		unanswered_line(rc, t);
+	}
+	rc->tx_pending = 0;
+	report(rc);
+}
+
 static void ended_h(struct call *c, enum ua_outcome o, uint16_t code,
 		    void *arg)
 {
 	struct rcall *rc = arg;
 	struct robot *r = rc->r;
 	struct dialog_event ev;
-	struct dialog_grade g;
-	struct robot_report rep;
-	const char *outcome = ua_outcome_name(o);
-	struct mbuf *mb;
 
 	(void)c;
 	tmr_cancel(&rc->tmr_silence);
@@ -1222,32 +1435,18 @@ static void ended_h(struct call *c, enum ua_outcome o, uint16_t code,
 		ev.t_ms = elapsed(rc);
 		dialog_step(rc->sess, &ev, &(struct dialog_actions){0});
 	}
-	memset(&g, 0, sizeof(g));
-	if (dialog_grade(r->script, rc->answered ? rc->sess : NULL, outcome,
-			 &g)) {
-		g.grade = 'F';
-		str_ncpy(g.reason, "not graded", sizeof(g.reason));
+	rc->end_ms = elapsed(rc);
+	rc->ending = true;
+	rc->outcome = o;
+	rc->code = code;
+	if (!rc->tx_pending) {
+		report(rc);
+		return;
 	}
-	mb = mbuf_alloc(2048);
-	if (mb && !report_json(mb, rc, outcome, code, &g) &&
-	    !mbuf_write_u8(mb, 0)) {
-		memset(&rep, 0, sizeof(rep));
-		rep.json = (const char *)mb->buf;
-		rep.call_id = cid(rc);
-		rep.outcome = outcome;
-		rep.grade = g.grade;
-		rep.opted_out = rc->opt_out;
-		log_msg(LOG_INFO, cid(rc), "ended: %s %u, grade %c (%s)",
-			outcome, code, g.grade, g.reason);
-		rc->reported = true;
-		if (r->reph)
-			r->reph(&rep, r->arg);
-	}
-	else {
-		log_msg(LOG_ERROR, cid(rc), "out of memory for the report");
-	}
-	mem_deref(mb);
-	mem_deref(rc);
+	/* the report waits for the transcripts, not longer than this */
+	rc->waiting = true;
+	++r->reports_waiting;
+	tmr_start(&rc->tmr_report, r->transcript_wait_ms, report_wait_h, rc);
 }
 
 static const struct call_h call_handlers = {
@@ -1271,6 +1470,7 @@ static int rcall_alloc(struct rcall **rcp, struct robot *r,
 	rc->r = r;
 	tmr_init(&rc->tmr_silence);
 	tmr_init(&rc->tmr_tick);
+	tmr_init(&rc->tmr_report);
 	err = dialog_session_alloc(&rc->sess, r->script, vars, nvars);
 	if (err) {
 		mem_deref(rc);
@@ -1347,7 +1547,8 @@ const struct dialog_script *robot_script(const struct robot *r)
 
 bool robot_busy(const struct robot *r)
 {
-	return r && (work_pending(r->pool) || r->clips_pending);
+	return r && (work_pending(r->pool) || r->clips_pending ||
+		     r->reports_waiting);
 }
 
 /* ---- the robot ---------------------------------------------------------- */
@@ -1356,6 +1557,7 @@ void robot_conf_init(struct robot_conf *conf)
 {
 	memset(conf, 0, sizeof(*conf));
 	conf->values = -1;
+	conf->transcripts = -1;
 	asr_conf_init(&conf->asr);
 }
 
@@ -1382,6 +1584,9 @@ static void robot_destructor(void *arg)
 	mem_deref(r->tts_voice);
 	mem_deref(r->record_dir);
 	mem_deref(r->lang);
+	if (r->unanswered)
+		fclose(r->unanswered);
+	mem_deref(r->unanswered_path);
 }
 
 /* Samples below -45 dBFS at the start (from_start) or the end of pcm. */
@@ -1553,6 +1758,34 @@ int robot_alloc(struct robot **rp, const struct robot_conf *conf,
 	err = asr_alloc(&r->asr, &ac, pool);
 	if (err)
 		goto out;
+
+	/* free-form transcripts of unanswered utterances: English by
+	 * default (Mandarin has no usable language model) */
+	r->transcripts = conf->transcripts < 0 ? !strcmp(r->lang, "en")
+			 : conf->transcripts > 0;
+	if (r->transcripts && asr_transcribe_check(r->asr)) {
+		int e = asr_transcribe_check(r->asr);
+
+		log_msg(LOG_WARN, "robot", "no free-form transcripts (%s): %s",
+			r->lang, e == ENOTSUP ? "no language model for this "
+			"language" : strerror(e));
+		r->transcripts = false;
+	}
+	r->transcript_wait_ms = conf->transcript_wait_ms
+					? conf->transcript_wait_ms
+					: TRANSCRIPT_WAIT_MS;
+	if (conf->unanswered) {
+		err = str_dup(&r->unanswered_path, conf->unanswered);
+		if (err)
+			goto out;
+		r->unanswered = fopen(conf->unanswered, "a");
+		if (!r->unanswered) {
+			err = errno;
+			log_msg(LOG_ERROR, "robot", "unanswered queue %s: %s",
+				conf->unanswered, strerror(err));
+			goto out;
+		}
+	}
 
 	memset(&tc, 0, sizeof(tc));
 	tc.dir = conf->tts_cache;

@@ -12,10 +12,15 @@
  *   dialog LISTEN -> grammar chosen (compiled ahead on a worker), silence
  *     timer armed once the robot has stopped speaking
  *   DTMF -> the session; HANGUP -> call_hangup(); OPT_OUT recorded
+ *   an unanswered utterance (rejected, or no intent) -> its clip, a
+ *     free-form transcript on the transcriber thread (English), and a
+ *     line in the unanswered-question queue once the transcript is in
  *
  * When a call ends the robot grades it and hands the report (one JSON
- * object, one line) to the owner. Every function is for the re_main loop
- * thread; speech recognition and synthesis run on the work pool.
+ * object, one line) to the owner, once its transcripts are in (at most
+ * transcript_wait_ms later: then without those still missing). Every
+ * function is for the re_main loop thread; speech recognition and
+ * synthesis run on the work pool, transcripts on the asr's transcriber.
  * Include <re.h>, core/work.h, sip/ua.h and asr/asr.h first.
  */
 #include <stdbool.h>
@@ -41,9 +46,19 @@ struct robot_conf {
 	int values;              /* spoken amounts/times in the grammars of
 				    nodes that capture them: 1 yes, 0 no,
 				    -1 by language (en yes, zh no) */
+	int transcripts;         /* a free-form transcript of every
+				    unanswered utterance: 1 yes, 0 no, -1
+				    by language (en yes; zh no: there is
+				    no usable Mandarin language model) */
+	const char *unanswered;  /* append one JSON line per unanswered
+				    utterance to this file; NULL: none */
+	unsigned transcript_wait_ms; /* how long an ended call's report
+					waits for its transcripts, 0:
+					10000 */
 };
 
-/** Defaults: every field 0 or NULL, values -1, asr_conf_init(). */
+/** Defaults: every field 0 or NULL, values and transcripts -1,
+ *  asr_conf_init(). */
 void robot_conf_init(struct robot_conf *conf);
 
 /**
@@ -67,7 +82,8 @@ typedef void(robot_ready_h)(int err, void *arg);
  * synthesize every prompt ahead (readyh runs when that is done, on the
  * loop; calls may start before, they wait for what they need). pool is
  * not owned and must outlive the robot and its jobs.
- * @return 0, or an errno (the reason logged: bad script, missing model)
+ * @return 0, or an errno (the reason logged: bad script, missing model,
+ * an unanswered-question file that cannot be opened)
  */
 int robot_alloc(struct robot **rp, const struct robot_conf *conf,
 		struct work_pool *pool, robot_report_h *reph,
@@ -92,5 +108,6 @@ void robot_hangup_all(struct robot *r);
 
 const struct dialog_script *robot_script(const struct robot *r);
 
-/** Pending recognitions and syntheses (drain before freeing the pool). */
+/** Pending recognitions, syntheses, clips, and reports waiting for
+ *  transcripts (drain before freeing the robot and the pool). */
 bool robot_busy(const struct robot *r);

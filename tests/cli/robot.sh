@@ -46,6 +46,27 @@ run "$CALLBOT" robot --script "$EN" --call sip:a@127.0.0.1 --values maybe
 expect_rc 2
 expect_line err "callbot robot: --values: on or off, not 'maybe'"
 
+tc="bad transcripts"
+run "$CALLBOT" robot --script "$EN" --call sip:a@127.0.0.1 --transcripts maybe
+expect_rc 2
+expect_line err "callbot robot: --transcripts: on or off, not 'maybe'"
+
+tc="bad transcript wait"
+run "$CALLBOT" robot --script "$EN" --call sip:a@127.0.0.1 --transcript-wait 0
+expect_rc 2
+expect_line err "callbot robot: --transcript-wait: a number from 1 to 600000, not '0'"
+
+tc="unanswered file in a missing directory"
+run "$CALLBOT" robot --script "$EN" --call sip:a@127.0.0.1 --unanswered "$T/none/q.jsonl"
+expect_rc 2
+expect_line err "callbot robot: --unanswered: no writable directory for '$T/none/q.jsonl'"
+[ ! -e "$T/none" ] || fail "--unanswered made a directory"
+
+tc="unanswered file that is a directory"
+run "$CALLBOT" robot --script "$EN" --call sip:a@127.0.0.1 --unanswered "$T"
+expect_rc 2
+expect_line err "callbot robot: --unanswered: cannot append to '$T'"
+
 tc="missing record dir"
 run "$CALLBOT" robot --script "$EN" --listen 127.0.0.1:5999 --record-dir "$T/none"
 expect_rc 2
