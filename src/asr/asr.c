@@ -186,6 +186,7 @@ void asr_conf_init(struct asr_conf *conf)
 	conf->denoise_learn = ASR_DENOISE_SEGMENT;
 	conf->denoise_snr = NAN;
 	conf->gate = NAN;
+	conf->highpass = NAN;
 	conf->lm_queue = 8;
 	conf->lm_nice = 19;
 }
@@ -272,6 +273,16 @@ int asr_conf_set(struct asr_conf *conf, const char *key, const char *val)
 		if (!*val || *end || v < 0 || v > 100)
 			return EINVAL;
 		conf->denoise_snr = v;
+	}
+	else if (!strcmp(key, "highpass")) {
+		double v = strtod(val, &end);
+
+		if (!strcmp(val, "off") || !strcmp(val, "no"))
+			conf->highpass = 0;
+		else if (!*val || *end || v < 0 || v > 1000)
+			return EINVAL;
+		else
+			conf->highpass = v;
 	}
 	else if (!strcmp(key, "gate")) {
 		double v = strtod(val, &end);
@@ -585,6 +596,7 @@ static int job_work(void *arg)
 	if (j->prepare)
 		goto out;
 	err = job_resample(j);
+	j->res.snr_db = NAN;
 	if (!err)
 		err = g->eng->decode(dec, j->pcm, j->n, &j->res);
 out:
@@ -642,6 +654,7 @@ static void job_done(int err, void *arg)
 		r.value = j->res.value;
 		r.transcript = "";
 		r.score = j->res.score;
+		r.snr_db = j->res.snr_db;
 		r.audio_ms = j->audio_ms;
 		r.decode_ms = j->decode_ms;
 		r.wait_ms = (unsigned)((j->t_work - j->t_queue) / 1000000);

@@ -101,6 +101,9 @@ struct asr_conf {
 				    SNR (asr_segment_snr) is below this,
 				    in dB; 0: every segment; NAN: the
 				    model's measured default */
+	double highpass;         /* a high-pass filter first, in Hz (the
+				    telephone band starts at 300); 0: none;
+				    NAN: the model's */
 	double gate;             /* after suppression, a noise gate opening
 				    this many dB over the segment's floor;
 				    0: none; NAN: the model's */
@@ -238,6 +241,9 @@ struct asr_result {
 				   out); asr_recognize(): "" */
 	double score;           /* the engine's raw per-frame margin (the
 				   rejection measure), for tuning */
+	double snr_db;          /* the utterance's estimated SNR as the
+				   engine saw it (after its filters), NAN
+				   when it does not say */
 	unsigned audio_ms;      /* utterance length */
 	unsigned decode_ms;     /* wall time on the worker */
 	unsigned wait_ms;       /* queued before a worker took it */
@@ -375,6 +381,7 @@ struct asr_engine_result {
 	bool rejected;
 	bool value;      /* the text came from a capture rule */
 	double score;
+	double snr_db;   /* estimated SNR of what was decoded, or NAN */
 };
 
 struct asr_engine {

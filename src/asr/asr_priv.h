@@ -165,6 +165,7 @@ int asr_denoise(int16_t *pcm, size_t n, unsigned srate, int level_db,
  * percentile block) are attenuated by depth_db, with 10 ms ramps.
  */
 enum { ASR_GATE_DEPTH = 30 };
+void asr_highpass(int16_t *pcm, size_t n, unsigned srate, double fc);
 void asr_gate(int16_t *pcm, size_t n, unsigned srate, double open_db,
 	      double depth_db);
 

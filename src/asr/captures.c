@@ -74,13 +74,21 @@ static const struct crule rules_en[] = {
 	{"c_n99", AMT | NUM, false, "<c_d1> | <c_teen> | <c_tens> [ <c_d1> ]"},
 	{"c_n999", AMT | NUM, false,
 	 "<c_n99> | ( <c_d1> | a ) hundred [ [ and ] <c_n99> ]"},
-	{"c_num", AMT | NUM, false,
+	{"c_num", NUM, false,
 	 "<c_n999> [ thousand [ [ and ] <c_n999> ] | k | grand | million ] "
 	 "| a ( thousand | million )"},
+	/* an amount of money has a magnitude or a currency word: a bare
+	 * "nine" or "fifty" is no loan amount, and as one it caught short
+	 * answers ("yes" heard as "nine") */
+	{"c_money", AMT, false,
+	 "<c_n999> ( thousand [ [ and ] <c_n999> ] | k | grand | million ) "
+	 "[ dollars | bucks ] | a ( thousand | million ) [ dollars | bucks ] "
+	 "| ( <c_d1> | a ) hundred [ [ and ] <c_n99> ] [ dollars | bucks ] "
+	 "| <c_n99> ( dollars | bucks )"},
 	{"c_amount", AMT, true,
 	 "[ i need | i want | i'd like | i'd say | we need ] "
 	 "[ about | around | maybe | roughly | approximately | probably | "
-	 "like | just | only ] <c_num> [ dollars | bucks ] [ or so ]"},
+	 "like | just | only ] <c_money> [ or so ]"},
 	{"c_number", NUM, true,
 	 "[ about | around | maybe | roughly | approximately ] <c_num>"},
 

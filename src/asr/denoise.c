@@ -169,3 +169,28 @@ void asr_gate(int16_t *pcm, size_t n, unsigned srate, double open_db,
 	free(e);
 	free(s);
 }
+
+void asr_highpass(int16_t *pcm, size_t n, unsigned srate, double fc)
+{
+	const double w0 = 2 * M_PI * fc / srate;
+	const double al = sin(w0) / (2 * M_SQRT1_2), cs = cos(w0);
+	const double a0 = 1 + al;
+	const double b0 = (1 + cs) / 2 / a0, b1 = -(1 + cs) / a0, b2 = b0;
+	const double a1 = -2 * cs / a0, a2 = (1 - al) / a0;
+	double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+	size_t i;
+
+	if (!pcm || !srate || fc <= 0)
+		return;
+	for (i = 0; i < n; i++) {
+		double x = pcm[i];
+		double y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+
+		x2 = x1;
+		x1 = x;
+		y2 = y1;
+		y1 = y;
+		pcm[i] = (int16_t)lrint(y > 32767 ? 32767 : y < -32768 ? -32768
+									: y);
+	}
+}

@@ -75,6 +75,7 @@ static const struct psmodel {
 	double denoise; /* dB, 0: off */
 	double denoise_snr; /* only below this segment SNR; 0: always */
 	double gate;        /* after it, the gate's opening level (dB) */
+	double highpass;    /* Hz, first of all; 0: none */
 } psmodels[] = {
 	/* value_thr: the capture rules fit off-topic speech better than
 	 * phrases do (test_asr_values_en: synthesized values 6.9..15.1,
@@ -88,10 +89,10 @@ static const struct psmodel {
 	 * 65.0/55.0%, the gate alone 51.7/46.7%: the line's hiss left in
 	 * the pauses was heard as fricatives ("yes" -> "menace") */
 	{"hub4wsj_sc_8k", "en", "en-hub4wsj_sc_8k", NULL, 8000, 0.3, -5.5,
-	 3.0, 3.0, 1e-10, -15, 45, 6},
+	 3.0, 3.0, 1e-10, -15, 45, 6, 300},
 	/* not measured with values: the phrase threshold */
 	{"en-us", "en", DEBIAN_EN "/en-us", NULL, 16000, 0.3, -2.5, -2.5, 3.0,
-	 1e-10, 0, 0, 0},
+	 1e-10, 0, 0, 0, 0},
 	/* Mandarin: the same noise front end changed little (pink 15 dB
 	 * 63.3 -> 61.7%, white 20 dB 63.3 -> 60.0%, rejection up 84.7 ->
 	 * 91.7% in pink): off, the grammar is the limit there.
@@ -100,7 +101,7 @@ static const struct psmodel {
 	 * off-topic rejection near its level without values (34/36 vs
 	 * 36/36; -10 gave 32/36) at the cost of some right values */
 	{"tdt_sc_8k", "zh", "zh-tdt_sc_8k", "zh-tdt_sc_8k/mandarin_notone.dic",
-	 8000, 0.3, -10.0, -8.0, 3.0, 1e-18, 0, 0, 0},
+	 8000, 0.3, -10.0, -8.0, 3.0, 1e-18, 0, 0, 0, 300},
 };
 
 struct asr_model {
@@ -119,6 +120,7 @@ struct asr_model {
 	enum asr_denoise_learn learn;
 	double denoise_snr;
 	double gate;
+	double highpass;
 	char *args; /* extra pocketsphinx options, or NULL */
 	struct asr_lex *lex;
 };
@@ -139,6 +141,7 @@ struct asr_dec {
 	enum asr_denoise_learn learn;
 	double denoise_snr; /* only segments below this SNR; 0: all */
 	double gate;        /* dB over the floor that opens it; 0: off */
+	double highpass;    /* Hz; 0: none */
 	int16_t *buf;   /* the audio over a noise floor */
 	size_t bufsz;
 };
@@ -256,6 +259,7 @@ static int ps_model_alloc(struct asr_model **mp, const struct asr_conf *c,
 	m->denoise_snr = isnan(c->denoise_snr) ? def->denoise_snr
 					       : c->denoise_snr;
 	m->gate = isnan(c->gate) ? def->gate : c->gate;
+	m->highpass = isnan(c->highpass) ? def->highpass : c->highpass;
 	err = path_in(&m->hmm, models_dir, def->dir);
 	if (!err && c->dict)
 		err = re_sdprintf(&m->dict, "%s", c->dict);
@@ -550,6 +554,7 @@ static int ps_dec_alloc(struct asr_dec **dp, const struct asr_model *m,
 	d->learn = m->learn;
 	d->denoise_snr = m->denoise_snr;
 	d->gate = m->gate;
+	d->highpass = m->highpass;
 	snprintf(rate, sizeof(rate), "%u", m->def->srate);
 	{
 		const char *base[] = {"-hmm", m->hmm, "-dict", "/dev/null",
@@ -717,7 +722,8 @@ static void add_floor(int16_t *pcm, size_t n)
  * configured (denoise.c), over the noise floor. The floor goes on after
  * the suppressor, which can leave stretches of near silence behind.
  */
-static int16_t *prepare(struct asr_dec *d, const int16_t *pcm, size_t n)
+static int16_t *prepare(struct asr_dec *d, const int16_t *pcm, size_t n,
+			double *snr)
 {
 	if (n > d->bufsz) {
 		int16_t *b = realloc(d->buf, n * sizeof(*b));
@@ -728,9 +734,10 @@ static int16_t *prepare(struct asr_dec *d, const int16_t *pcm, size_t n)
 		d->bufsz = n;
 	}
 	memcpy(d->buf, pcm, n * sizeof(*pcm));
-	if (d->denoise && (!d->denoise_snr || asr_segment_snr(d->buf, n,
-							       d->srate) <
-						  d->denoise_snr)) {
+	if (d->highpass > 0)
+		asr_highpass(d->buf, n, d->srate, d->highpass);
+	*snr = asr_segment_snr(d->buf, n, d->srate);
+	if (d->denoise && (!d->denoise_snr || *snr < d->denoise_snr)) {
 		if (asr_denoise(d->buf, n, d->srate, d->denoise, d->learn))
 			return NULL;
 		if (d->gate > 0)
@@ -751,7 +758,7 @@ static int ps_decode(struct asr_dec *d, const int16_t *in, size_t n,
 	bool garbage;
 	double thr;
 
-	pcm = prepare(d, in, n);
+	pcm = prepare(d, in, n, &res->snr_db);
 	if (!pcm)
 		return ENOMEM;
 	err = run(d->ps, "g", pcm, n, &sg, &hyp, &nf);

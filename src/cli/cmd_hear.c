@@ -8,6 +8,7 @@
  * and for tuning.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,12 +67,13 @@ static void on_heard(int err, const struct asr_result *r, void *arg)
 			printf(",\"guess\":");
 			cli_json_str(stdout, r->text);
 		}
-		printf(",\"confidence\":%.3f,\"score\":%.2f,\"audio_ms\":%u,"
-		       "\"snr_db\":%.1f,\"decode_ms\":%u}\n",
-		       r->confidence, r->score, r->audio_ms,
-		       asr_segment_snr(h->audio->pcm, h->audio->n,
-				       h->audio->srate),
-		       r->decode_ms);
+		printf(",\"confidence\":%.3f,\"score\":%.2f,\"audio_ms\":%u",
+		       r->confidence, r->score, r->audio_ms);
+		if (isnan(r->snr_db))
+			printf(",\"snr_db\":null");
+		else
+			printf(",\"snr_db\":%.1f", r->snr_db);
+		printf(",\"decode_ms\":%u}\n", r->decode_ms);
 	}
 	fflush(stdout);
 	h->audio = mem_deref(h->audio);
