@@ -33,6 +33,7 @@ struct hear {
 	int next;
 	struct tts_audio *audio;   /* the file being recognized */
 	int failed;
+	struct work_pool *pool;
 };
 
 static void hear_next(struct hear *h);
@@ -138,6 +139,19 @@ static void poll_ready(void *arg)
 		return;
 	}
 	hear_next(h);
+}
+
+/* Run the loop until the workers are done: a decoder still being built
+ * comes back through the loop, and freeing before that would lose it. */
+static void poll_drain(void *arg)
+{
+	struct hear *h = arg;
+
+	if (!work_pending(h->pool)) {
+		re_cancel();
+		return;
+	}
+	tmr_start(&h->tmr, 5, poll_drain, h);
 }
 
 static int usage_err(const char *msg, const char *arg)
@@ -265,6 +279,11 @@ int cmd_hear(int argc, char *argv[])
 	(void)re_main(NULL);
 	rc = h.failed ? 1 : 0;
  out:
+	if (pool) {
+		h.pool = pool;
+		tmr_start(&h.tmr, 0, poll_drain, &h);
+		(void)re_main(NULL);
+	}
 	tmr_cancel(&h.tmr);
 	h.gram = mem_deref(h.gram);
 	h.asr = mem_deref(h.asr);
