@@ -300,8 +300,8 @@ void asr_stats(const struct asr *asr, struct asr_stats *st);
  * what was said, in free words, for the unanswered-question queue. The
  * engine decodes it with an n-gram language model over its whole
  * dictionary (pocketsphinx: Debian's English LM and cmudict), which is
- * big (~100+ MB) and slow (RTF ~0.5) next to a grammar decoder (~13 MB,
- * RTF ~0.07), so it never shares their workers:
+ * big (~100+ MB) and slow (RTF 0.24 clean, 0.5 in noise) next to a
+ * grammar decoder (~13 MB, RTF ~0.07), so it never shares their workers:
  *
  * - One transcriber per process, whatever the number of asrs and calls:
  *   one thread of its own (niced, lm_nice) with one language-model

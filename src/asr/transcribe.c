@@ -3,15 +3,15 @@
  * utterance, on one thread per process (asr.h, "free-form transcripts").
  *
  * Why a thread of its own. A language-model decoder is ~100+ MB and
- * decodes at RTF ~0.5, where a grammar decoder is ~13 MB at RTF ~0.07. On
- * the core work pool a transcription would hold a worker for seconds
- * while live calls wait for their grammar results; so the transcriber is
- * a one-thread work pool of its own, and that thread is niced (lm_nice):
- * when the CPUs are busy the scheduler runs the grammar workers first.
- * One thread means one decoder, so memory stays at one language model
- * whatever the number of calls, and one queue for the whole process,
- * bounded (lm_queue): a request that would wait behind more is refused
- * and counted, never queued without end.
+ * decodes at RTF 0.24-0.5, where a grammar decoder is ~13 MB at RTF
+ * 0.07. On the core work pool a transcription would hold a worker for
+ * seconds while live calls wait for their grammar results; so the
+ * transcriber is a one-thread work pool of its own, and that thread is
+ * niced (lm_nice): when the CPUs are busy the scheduler runs the grammar
+ * workers first. One thread means one decoder, so memory stays at one
+ * language model whatever the number of calls, and one queue for the
+ * whole process, bounded (lm_queue): a request that would wait behind
+ * more is refused and counted, never queued without end.
  *
  * Ownership. The transcriber (`the`, one per process) is a mem object
  * held by every asr_tx that has used it: made on the first transcription,
