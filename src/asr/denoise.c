@@ -92,27 +92,44 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-double asr_segment_snr(const int16_t *pcm, size_t n, unsigned srate)
+/*
+ * Mean power of each 10 ms block: e[0..nb) in order, then the same
+ * sorted in e[nb..2nb). NULL when too short (under 10 blocks) or out of
+ * memory; free() it.
+ */
+static double *block_power(const int16_t *pcm, size_t n, unsigned srate,
+			   size_t *nbp)
 {
 	size_t blk = srate / 100, nb, i, k;
-	double *e, lo, hi, snr;
+	double *e;
 
 	if (!pcm || !blk || n < 10 * blk)
-		return 0;
+		return NULL;
 	nb = n / blk;
-	e = malloc(nb * sizeof(*e));
+	e = malloc(2 * nb * sizeof(*e));
 	if (!e)
-		return 0;
+		return NULL;
 	for (i = 0; i < nb; i++) {
 		double s = 0;
 
 		for (k = 0; k < blk; k++)
 			s += (double)pcm[i * blk + k] * pcm[i * blk + k];
-		e[i] = s / (double)blk;
+		e[i] = e[nb + i] = s / (double)blk;
 	}
-	qsort(e, nb, sizeof(*e), cmp_double);
-	lo = e[nb / 10];
-	hi = e[nb * 9 / 10];
+	qsort(e + nb, nb, sizeof(*e), cmp_double);
+	*nbp = nb;
+	return e;
+}
+
+double asr_segment_snr(const int16_t *pcm, size_t n, unsigned srate)
+{
+	size_t nb;
+	double *e = block_power(pcm, n, srate, &nb), lo, hi, snr;
+
+	if (!e)
+		return 0;
+	lo = e[nb + nb / 10];
+	hi = e[nb + nb * 9 / 10];
 	free(e);
 	if (hi <= 0)
 		return 0;
@@ -126,28 +143,11 @@ void asr_gate(int16_t *pcm, size_t n, unsigned srate, double open_db,
 	      double depth_db)
 {
 	size_t blk = srate / 100, nb, i, k;
-	double *e, *s, floor_e, open, g, gmin, prev = -1;
+	double *e = block_power(pcm, n, srate, &nb), open, g, gmin, prev = -1;
 
-	if (!pcm || !blk || n < 10 * blk)
+	if (!e)
 		return;
-	nb = n / blk;
-	e = malloc(nb * sizeof(*e));
-	s = malloc(nb * sizeof(*s));
-	if (!e || !s) {
-		free(e);
-		free(s);
-		return;
-	}
-	for (i = 0; i < nb; i++) {
-		double v = 0;
-
-		for (k = 0; k < blk; k++)
-			v += (double)pcm[i * blk + k] * pcm[i * blk + k];
-		e[i] = s[i] = v / (double)blk;
-	}
-	qsort(s, nb, sizeof(*s), cmp_double);
-	floor_e = s[nb / 10];
-	open = floor_e * pow(10, open_db / 10);
+	open = e[nb + nb / 10] * pow(10, open_db / 10);
 	gmin = pow(10, -depth_db / 20);
 	for (i = 0; i < nb; i++) {
 		/* open if this block or a neighbour is above the level */
@@ -167,7 +167,6 @@ void asr_gate(int16_t *pcm, size_t n, unsigned srate, double open_db,
 	for (i = nb * blk; i < n; i++)
 		pcm[i] = (int16_t)lrint(pcm[i] * prev);
 	free(e);
-	free(s);
 }
 
 void asr_highpass(int16_t *pcm, size_t n, unsigned srate, double fc)
