@@ -138,7 +138,8 @@ void asr_conf_init(struct asr_conf *conf);
  * yes|no), reject_threshold, value_threshold, garbage_weight, loop_p,
  * max_idle, max_busy, max_grammars, max_ms, denoise (off|no|0, on|yes:
  * the model's level, or a level in dB such as -25), denoise_learn
- * (preroll|segment), engine_args; for transcripts lm_model, lm,
+ * (preroll|segment), denoise_snr (dB), highpass (Hz or off), gate (dB
+ * or off), engine_args; for transcripts lm_model, lm,
  * lm_dict, lm_args, lm_queue, lm_nice. val is borrowed (see struct
  * asr_conf).
  *
