@@ -74,10 +74,26 @@ static void destructor(void *arg)
 	mem_deref(c->rec_path);
 }
 
+/* what the line was like, for whoever reads the log after a bad call */
+static void media_log(const struct call *c)
+{
+	struct media_stats st;
+
+	media_stream_stats(c->ms, &st);
+	if (!st.rx_packets)
+		return;
+	log_msg(LOG_INFO, ua_call_id(c->uc), "rtp: %u packets received (%u "
+		"lost, %u late), %u frames of silence filled in, %u quiet "
+		"ones skipped; jitter buffer %u ms on average, %u ms at most",
+		st.rx_packets, st.rx_lost, st.jbuf_late, st.jbuf_lost,
+		st.jbuf_skipped, st.jbuf_avg_ms, st.jbuf_max_ms);
+}
+
 static void end_h(void *arg)
 {
 	struct call *c = arg;
 
+	media_log(c);
 	/* stop sending and receiving now; the recorder flushes behind */
 	c->ms = mem_deref(c->ms);
 

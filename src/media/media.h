@@ -160,7 +160,7 @@ struct media_stream_h {
 struct media_conf {
 	uint16_t port_min, port_max; /* RTP ports (even), 10000-20000 */
 	unsigned timeout_ms;         /* RTP inactivity, default 30000; 0 off */
-	unsigned jbuf_min, jbuf_max; /* jitter buffer frames, default 1, 10 */
+	unsigned jbuf_min, jbuf_max; /* jitter buffer frames, default 0, 10 */
 };
 void media_conf_set(const struct media_conf *conf);
 
@@ -234,10 +234,15 @@ int media_stream_send_dtmf(struct media_stream *ms, char digit);
  * type, or a source other than the accepted one; rx_lost: gaps in the
  * sequence numbers; jbuf_late: packets that came after their turn;
  * jbuf_lost: frames played as silence because the buffer was empty while
- * RTP was still coming (loss, lateness, or the peer's own gaps). */
+ * RTP was still coming (loss, lateness, or the peer's own gaps);
+ * jbuf_skipped: quiet frames dropped because the buffer held more than
+ * the line needed; jbuf_avg_ms, jbuf_max_ms: audio waiting in the buffer
+ * after each tick that played some, on average and at most (the delay
+ * the buffer adds, give or take the packets' arrival phase). */
 struct media_stats {
 	uint32_t rx_packets, tx_packets, rx_lost, rx_bad;
-	uint32_t jbuf_late, jbuf_lost;
+	uint32_t jbuf_late, jbuf_lost, jbuf_skipped;
+	uint32_t jbuf_avg_ms, jbuf_max_ms;
 };
 void media_stream_stats(const struct media_stream *ms, struct media_stats *st);
 

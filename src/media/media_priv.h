@@ -81,11 +81,23 @@ struct media_stream {
 
 	/* receive */
 	struct jbuf *jb;
+	unsigned jb_min;        /* frames libre's jbuf holds back */
 	struct rx_pkt *cur;     /* packet being played out (rx.c) */
 	uint16_t cur_pos;
 	bool seq_ok;
 	uint16_t seq_max;
 	uint32_t ssrc;
+	uint32_t ts_end;        /* RTP time after the newest packet */
+	uint32_t ts_play;       /* RTP time of the next sample played */
+	uint64_t wait_sum;      /* samples waiting after each tick, summed */
+	uint32_t wait_ticks, wait_max;
+	uint32_t spare_ticks;   /* ticks in a row with a frame to spare */
+	uint32_t calm_ticks;    /* ticks since the buffer ran empty */
+	uint32_t calm_need;     /* ... needed before a frame is skipped */
+	uint32_t skip_ago;      /* ticks since a frame was skipped */
+	unsigned quiet_pos;     /* ticks into the quiet floor's window */
+	float quiet_cur, quiet_prev; /* least frame power: this window,
+				      * the one before */
 	unsigned late_run;
 	bool rx_audio;          /* audio received since start */
 	unsigned idle;          /* ticks since the last accepted packet */

@@ -15,6 +15,21 @@
  * On the tick, media_stream_rx_frame() takes 160 samples out of the
  * buffer whatever the peer's packet time (a partly used packet is kept),
  * decoding by each packet's own payload type. Loop thread only.
+ *
+ * Playout delay. Everything the callee says reaches the VAD through this
+ * buffer, so every frame it holds is added to the robot's reply time.
+ * libre's jbuf (fixed mode) holds jbuf_min packets back (0 by default:
+ * a packet is played on the first tick after it came) and never gives
+ * back what it gained: packets that arrive in a burst after either side
+ * stalled stay queued for the rest of the call (e2e, with a minimum of
+ * 1: 20 ms held on the robot's side, 40-60 ms on the simulator's, where
+ * 20 would do). So the depth is watched here:
+ * when a whole frame was to spare on every tick for a second, and the
+ * buffer has not run empty for 5 s, the next quiet frame (line noise,
+ * not speech) is skipped. A skip that proves early (the buffer runs
+ * empty within 5 s) means the peer stalls now and then: the next waits
+ * a minute of calm, so such a line keeps the frame it needs and loses
+ * at most one frame of audio a minute to trying.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,7 +44,13 @@ enum {
 	PT_CN = 13,             /* comfort noise: accepted, ignored */
 	LATE_RESET = 25,        /* late packets in a row: the peer jumped */
 	UNDERRUN_IDLE = 5,      /* ticks after the last RTP still "live" */
+	DRAIN_TICKS = 50,       /* a frame to spare this long: skip one */
+	QUIET_TICKS = 50,       /* the quiet floor's window, twice over */
+	CALM_TICKS = 250,       /* ... if nothing was missing for 5 s, */
+	CALM_MAX = 3000,        /* or 60 s once a skip proved early */
 };
+
+#define QUIET_ABS 3400.0    /* mean square of a frame at -55 dBFS */
 
 /* a received audio payload, as stored in the jitter buffer */
 struct rx_pkt {
@@ -106,6 +127,8 @@ static void rx_audio(struct media_stream *ms, const struct rtp_header *h,
 
 	err = jbuf_put(ms->jb, h, pk);
 	mem_deref(pk);
+	if (!err && h->seq == ms->seq_max)
+		ms->ts_end = h->ts + (uint32_t)n; /* G.711: a sample a byte */
 
 	if (err == ETIMEDOUT) {
 		ms->st.jbuf_late++;
@@ -286,7 +309,28 @@ static void decode(uint8_t pt, const uint8_t *in, int16_t *out, size_t n)
 	}
 }
 
-void media_stream_rx_frame(struct media_stream *ms, int16_t *pcm)
+/* how much audio waits in the buffer once this tick took its frame: the
+ * newest packet's end minus the next sample to play, in RTP time; -1
+ * when that makes no sense (a peer that restarted or jumped) */
+static int32_t waiting(const struct media_stream *ms)
+{
+	int32_t w = (int32_t)(ms->ts_end - ms->ts_play);
+
+	return w < 0 || w > MEDIA_SRATE ? -1 : w;
+}
+
+static void wait_note(struct media_stream *ms, int32_t w)
+{
+	if (w < 0)
+		return;
+	ms->wait_sum += (uint32_t)w;
+	ms->wait_ticks++;
+	if ((uint32_t)w > ms->wait_max)
+		ms->wait_max = (uint32_t)w;
+}
+
+/* up to a frame of audio out of the buffer: the samples written */
+static size_t take(struct media_stream *ms, int16_t *pcm)
 {
 	size_t i = 0;
 
@@ -305,6 +349,7 @@ void media_stream_rx_frame(struct media_stream *ms, int16_t *pcm)
 			}
 			ms->cur = pk = mem;
 			ms->cur_pos = 0;
+			ms->ts_play = h.ts;
 		}
 
 		k = pk->len - ms->cur_pos;
@@ -313,13 +358,79 @@ void media_stream_rx_frame(struct media_stream *ms, int16_t *pcm)
 		decode(pk->pt, pk->b + ms->cur_pos, pcm + i, k);
 		i += k;
 		ms->cur_pos = (uint16_t)(ms->cur_pos + k);
+		ms->ts_play += (uint32_t)k;
 		if (ms->cur_pos >= pk->len)
 			ms->cur = mem_deref(ms->cur);
 	}
+	return i;
+}
 
+/* Is this frame the line's background (within 6 dB of the quietest
+ * frame of the last 1-2 s, or under -55 dBFS)? Such a frame can be
+ * skipped without losing anything a listener or the VAD needs. */
+static bool quiet(struct media_stream *ms, const int16_t *pcm)
+{
+	double e = 0;
+	float least;
+	size_t i;
+
+	for (i = 0; i < MEDIA_FRAME; i++)
+		e += (double)pcm[i] * pcm[i];
+	e /= MEDIA_FRAME;
+	if (++ms->quiet_pos >= QUIET_TICKS) {
+		ms->quiet_pos = 0;
+		ms->quiet_prev = ms->quiet_cur;
+		ms->quiet_cur = (float)e;
+	}
+	if ((float)e < ms->quiet_cur)
+		ms->quiet_cur = (float)e;
+	least = ms->quiet_prev < ms->quiet_cur ? ms->quiet_prev
+					       : ms->quiet_cur;
+	return e <= 4.0 * least || e < QUIET_ABS;
+}
+
+void media_stream_rx_frame(struct media_stream *ms, int16_t *pcm)
+{
+	size_t i = take(ms, pcm);
+	int32_t w = i ? waiting(ms) : -1;
+	bool q = i == MEDIA_FRAME && quiet(ms, pcm), spare;
+
+	if (!ms->calm_need) {
+		ms->calm_need = CALM_TICKS;
+		ms->skip_ago = UINT32_MAX;
+	}
+	if (ms->calm_ticks < UINT32_MAX)
+		ms->calm_ticks++;
+	if (ms->skip_ago < UINT32_MAX)
+		ms->skip_ago++;
+
+	/* A whole frame to spare on every tick for a second: the buffer
+	 * holds more than the line's jitter needs (packets that came in a
+	 * burst after the peer, or we, stalled). The next quiet frame is
+	 * skipped, so the callee is heard 20 ms sooner from then on. */
+	spare = w >= (int32_t)((ms->jb_min + 1) * MEDIA_FRAME);
+	ms->spare_ticks = spare ? ms->spare_ticks + 1 : 0;
+	if (q && ms->spare_ticks >= DRAIN_TICKS &&
+	    ms->calm_ticks >= ms->calm_need) {
+		i = take(ms, pcm);
+		w = i ? waiting(ms) : -1;
+		ms->spare_ticks = 0;
+		ms->skip_ago = 0;
+		ms->st.jbuf_skipped++;
+	}
+
+	if (i)
+		wait_note(ms, w);
 	if (i < MEDIA_FRAME) {
 		memset(pcm + i, 0, (MEDIA_FRAME - i) * sizeof(*pcm));
-		if (ms->rx_audio && ms->idle < UNDERRUN_IDLE)
+		if (ms->rx_audio && ms->idle < UNDERRUN_IDLE) {
 			ms->st.jbuf_lost++;
+			/* soon after a skip: that frame was needed after
+			 * all (the peer stalls now and then), so it is
+			 * kept for a minute before the next try */
+			if (ms->skip_ago < ms->calm_need)
+				ms->calm_need = CALM_MAX;
+			ms->calm_ticks = 0;
+		}
 	}
 }

@@ -53,7 +53,7 @@ static struct media_conf conf = {
 	.port_min = 10000,
 	.port_max = 20000,
 	.timeout_ms = 30000,
-	.jbuf_min = 1,
+	.jbuf_min = 0,
 	.jbuf_max = 10,
 };
 static uint16_t port_next;
@@ -217,6 +217,7 @@ int media_stream_start(struct media_stream *ms, const struct sa *raddr,
 		err = jbuf_alloc(&ms->jb, conf.jbuf_min, conf.jbuf_max);
 		if (err)
 			return err;
+		ms->jb_min = conf.jbuf_min;
 	}
 	if (!ms->dd) {
 		err = media_dtmfdet_alloc(&ms->dd);
@@ -342,6 +343,10 @@ void media_stream_stats(const struct media_stream *ms, struct media_stats *st)
 		return;
 	}
 	*st = ms->st;
+	if (ms->wait_ticks)
+		st->jbuf_avg_ms = (uint32_t)(ms->wait_sum / ms->wait_ticks /
+					     (MEDIA_SRATE / 1000));
+	st->jbuf_max_ms = ms->wait_max / (MEDIA_SRATE / 1000);
 }
 /* ---- tick --------------------------------------------------------------- */
 static void send_pkt(struct media_stream *ms, bool marker, int pt,

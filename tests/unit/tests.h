@@ -24,6 +24,7 @@
 	X(test_media_rfc4733_dedupe)                                       \
 	X(test_media_stream_garbage)                                       \
 	X(test_media_stream_latch)                                         \
+	X(test_media_jbuf)                                                 \
 	X(test_media_clock)                                                \
 	X(test_media_stream_memory)                                        \
 	X(test_vad_limits)                                                 \
