@@ -63,6 +63,21 @@
  * end_ms without one ends it, as END with the audio if min_ms of speech
  * frames were seen, else DISCARD (a cough, a fragment).
  *
+ * The end is also held to the utterance's own level: a frame holds it
+ * off only if its power over the floor is within 30 dB of the loudest
+ * frame so far (that peak falling 10 dB/s, so a talker who trails off
+ * is still followed). The floor alone does not tell the fading end of a
+ * word from speech: on a clean line it sits near -75 dBFS, and flite's
+ * words fade for 100-250 ms at -45 to -60 dBFS after the last syllable,
+ * every frame of it scoring as speech, so END came that much later than
+ * the 500 ms after the talker stopped (e2e, English: 120 ms median,
+ * 220 ms p95; now 0 and 100 ms, the 100 ms being real final stops and
+ * fricatives). In noise the fade is under the floor anyway, so noisy
+ * speech is endpointed as before; the 30 dB is far below any syllable,
+ * so pauses inside an utterance are no more likely to end it. Frames
+ * counted towards min_ms are unchanged, and so is the audio handed
+ * over: END's reaches tail_ms past the fade (seg_end()).
+ *
  * Memory: about 3 KB per detector plus a ring of pre-roll + 140 ms of
  * audio (5.4 KB at the default 200 ms), and the audio of a running
  * utterance (grown by doubling from 2 s, at most max_ms + preroll_ms +
@@ -105,6 +120,8 @@ enum {
 #define T_CONT 0.25f     /* speech inside an utterance */
 #define K_ON 3.0f        /* ... or these times the idle 80th percentile */
 #define K_CONT 1.5f
+#define END_REL 1e-3f    /* and within 30 dB of the utterance's peak */
+#define PEAK_FALL 0.955f /* that peak falls 0.2 dB a frame (10 dB/s) */
 #define IMPULSE 0.5f     /* one 5 ms block holding this share: a click */
 #define LLR_CAP 20.0f
 
@@ -139,6 +156,10 @@ struct vad {
 	float curm[NB];             /* minimum of this sub-window */
 	unsigned subpos, subidx;
 	float score, snr;           /* last frame */
+	float excess;               /* last frame: band power over the floor
+				     * (echo removed), summed over bands */
+	float peak;                 /* the utterance's loudest excess,
+				     * falling slowly */
 	float idle;                 /* 80th percentile of scores outside
 				     * utterances */
 	bool echo_on;               /* echo predicted over the floor */
@@ -161,6 +182,10 @@ struct vad {
 	float run_sum;
 	float hist[BACK + 4];       /* scores of recent frames, newest last */
 	uint64_t onset, last;       /* first / last speech frame */
+	uint64_t fade;              /* last frame of the sound dying away
+				     * right after it (scored as speech,
+				     * but under the utterance's level) */
+	bool fading;                /* ... and it goes on */
 	unsigned speech;            /* speech frames in the utterance */
 
 	/* audio: ring of recent frames (pre-roll, the frames an onset
@@ -664,11 +689,23 @@ static void seg_destructor(void *arg)
 	mem_deref(s->pcm);
 }
 
-/* hand the utterance over, up to tail frames after the last speech */
+/* The frame after an utterance's audio: tail frames after the last
+ * sound, the fade of the last word included, as before the end was held
+ * to the utterance's level. The recognizer is that sensitive to how the
+ * audio ends: a weak final /s/ cut off while fading made "yes" come back
+ * as "nine", and a Mandarin 别再打了 one frame shorter was rejected
+ * instead of heard as a complaint. So it gets the same audio as before,
+ * only sooner. */
+static uint64_t seg_end(const struct vad *v)
+{
+	return v->fade + 1 + v->tail_f;
+}
+
+/* hand the utterance over, up to seg_end() */
 static struct vad_seg *seg_close(struct vad *v, bool cut)
 {
 	struct vad_seg *s;
-	uint64_t endf = cut ? v->t + 1 : v->last + 1 + v->tail_f;
+	uint64_t endf = cut ? v->t + 1 : seg_end(v);
 	size_t n;
 
 	if (endf > v->t + 1)
@@ -775,15 +812,22 @@ static void analyse(struct vad *v, const int16_t *rx, const int16_t *ref)
 		v->seen++;
 		v->score = 0;
 		v->snr = 0;
+		v->excess = 0;
 		return;
 	}
 
 	if (v->seen < INIT) {
 		v->score = 0;
 		v->snr = 0;
+		v->excess = 0;
 		return;
 	}
 	v->score = band_score(v, q, &v->snr);
+	v->excess = 0;
+	for (b = 0; b < NB; b++) {
+		if (q[b] > v->nbuf[b])
+			v->excess += q[b] - v->nbuf[b];
+	}
 	v->echo_on = false;
 	for (b = 0; b < NB; b++)
 		v->echo_on |= ECHO_OVS * echo[b] > v->nbuf[b];
@@ -840,6 +884,9 @@ static void start(struct vad *v, uint64_t onset)
 	v->active = true;
 	v->onset = onset;
 	v->last = v->t;
+	v->fade = v->t;
+	v->fading = true;
+	v->peak = v->excess;
 	v->speech = (unsigned)(v->t + 1 - onset);
 	seg_open(v, onset >= v->pre_f ? onset - v->pre_f : 0);
 }
@@ -919,9 +966,27 @@ enum vad_evtype vad_feed(struct vad *v, const int16_t *rx,
 	}
 
 	seg_append(v);
+	v->peak *= PEAK_FALL;
+	if (v->excess > v->peak)
+		v->peak = v->excess;
 	if (sc >= t_cont) {
-		v->last = v->t;
 		v->speech++;
+		/* the fading end of a word, far under what the utterance
+		 * reached, is not speech that holds the end off: clean,
+		 * the floor is so low that the score alone would keep it
+		 * for another 100-250 ms. Its audio is still handed over
+		 * (seg_end()) */
+		if (v->excess >= END_REL * v->peak) {
+			v->last = v->t;
+			v->fade = v->t;
+			v->fading = true;
+		}
+		else if (v->fading) {
+			v->fade = v->t;
+		}
+	}
+	else {
+		v->fading = false;
 	}
 
 	if (v->t + 1 - v->onset >= v->max_f) {
@@ -980,8 +1045,11 @@ size_t vad_peek(const struct vad *v, const int16_t **pcmp)
 	if (!v || !v->active || !v->uok || !v->ubuf || !pcmp)
 		return 0;
 	/* what END would hand over now: up to tail_ms after the last
-	 * speech frame */
-	endf = v->last + 1 + v->tail_f;
+	 * speech frame or, after a fade, after the fade, which is known
+	 * only once it has died away and tail_ms have passed */
+	endf = seg_end(v);
+	if (v->fade > v->last && (v->fading || endf > v->t))
+		return 0;
 	if (endf > v->t)
 		endf = v->t;
 	if (endf <= v->ufirst)

@@ -11,9 +11,12 @@
  *                   SNR); ev.onset is the frame where speech was judged
  *                   to begin (ev.frame or earlier).
  *   VAD_EV_END      the utterance is over (end_ms of trailing silence, or
- *                   max_ms reached: ev.cut). ev.seg holds its audio from
+ *                   max_ms reached: ev.cut). Silence here is noise, or
+ *                   sound 30 dB under the utterance's peak (the fading
+ *                   end of a word). ev.seg holds its audio from
  *                   preroll_ms before the onset to tail_ms after the last
- *                   speech; the caller owns that reference.
+ *                   speech, that fade included; the caller owns that
+ *                   reference.
  *   VAD_EV_DISCARD  what started was shorter than min_ms of speech (a
  *                   click, a cough, a word fragment): no utterance.
  *
@@ -96,11 +99,14 @@ unsigned vad_pause_ms(const struct vad *v);
 
 /**
  * The running utterance's audio as END would hand it over now: from the
- * pre-roll to tail_ms after the last speech frame. Once the pause has
- * reached tail_ms, an END that follows without more speech carries
+ * pre-roll to tail_ms after the last speech frame, or after the fade of
+ * the last word (0 samples while it fades and until tail_ms after it:
+ * that end is not known yet). Once the pause has reached tail_ms and
+ * this gives samples, an END that follows without more speech carries
  * exactly these samples, so a recognizer can start on them early
  * (speculative decoding) and its result stands if END comes next.
  * *pcmp is valid until the next vad_feed(). @return samples, 0 for none
+ * (yet)
  */
 size_t vad_peek(const struct vad *v, const int16_t **pcmp);
 

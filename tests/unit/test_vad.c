@@ -14,7 +14,10 @@
  * callee talking over the echo is found every time, and the same audio
  * without the reference does start (so the test can fail). Segments:
  * audio with the pre-roll, cut at max_ms, DISCARD for short bursts, a
- * shorter end_ms splits at a pause. Each figure is printed.
+ * shorter end_ms splits at a pause. Fade: on a quiet line, with words
+ * fading as synthesized, END comes end_ms after the speech (p50 within
+ * 40 ms, p95 within 100 ms), not after the fade, and what vad_peek()
+ * gives after a 240 ms pause is END's audio. Each figure is printed.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -277,6 +280,120 @@ int test_vad_speech(void)
 	ASSERT_EQ(0, p[0].late);
 	/* 5 dB: nearly all found */
 	ASSERT_TRUE(p[2].missed * 20 <= p[2].utts);
+	return 0;
+}
+
+/* run_vad() as the robot uses the detector: the first vad_peek() after a
+ * 240 ms pause is compared with the audio of the END that follows (same
+ * samples, same length) when no speech came between; peeks counts the
+ * ENDs with such a look, kept those whose audio it was */
+static int run_peek(const struct vc_track *t, struct vc_evlist *l,
+		    unsigned *peeks, unsigned *kept)
+{
+	struct vad *v = NULL;
+	size_t f, pn = 0;
+	const int16_t *pp;
+	int16_t *copy = NULL;
+	int err = vad_alloc(&v, NULL);
+
+	for (f = 0; f < t->n / MEDIA_FRAME && !err; f++) {
+		struct vad_event ev;
+
+		switch (vad_feed(v, t->rx + f * MEDIA_FRAME, NULL, &ev)) {
+		case VAD_EV_START:
+			err = vc_ev_add(l, VC_EV_START, ev.frame, ev.onset, 0);
+			break;
+		case VAD_EV_END:
+			if (pn)
+				(*peeks)++;
+			if (pn && ev.seg && ev.seg->n == pn &&
+			    !memcmp(ev.seg->pcm, copy, pn * sizeof(*copy)))
+				(*kept)++;
+			pn = 0;
+			err = vc_ev_add(l, VC_EV_END, ev.frame, ev.onset,
+					ev.end);
+			mem_deref(ev.seg);
+			break;
+		case VAD_EV_DISCARD:
+			pn = 0;
+			err = vc_ev_add(l, VC_EV_DISCARD, ev.frame, ev.onset,
+					ev.end);
+			break;
+		default:
+			if (!vad_pause_ms(v))
+				pn = 0; /* speech again: a new look */
+			else if (!pn && vad_pause_ms(v) >= 240 &&
+				 (pn = vad_peek(v, &pp)) > 0) {
+				free(copy);
+				copy = malloc(pn * sizeof(*copy));
+				if (!copy)
+					err = ENOMEM;
+				else
+					memcpy(copy, pp, pn * sizeof(*copy));
+			}
+			break;
+		}
+	}
+	free(copy);
+	mem_deref(v);
+	return err;
+}
+
+/* A quiet line (pink noise 50 dB under the speech), every word ending
+ * as the synthesizer made it: flite's fade after the last syllable (-45
+ * to -60 dBFS) is far above the floor, but END comes end_ms after the
+ * speech, not after the fade. */
+int test_vad_fade(void)
+{
+	struct vc_track t;
+	struct vc_evlist l = {0};
+	struct vc_score sc, r;
+	struct set s;
+	double p50, p95;
+	unsigned peeks = 0, kept = 0;
+	int err;
+
+	err = set_make(&s, 3);
+	if (err)
+		TEST_FAIL("synthesis (flite, espeak-ng, sox): %s",
+			  strerror(err));
+	vc_track_init(&t, 97);
+	t.fades = true;
+	err = track_listen(&t, &s);
+	set_free(&s);
+	if (!err)
+		err = vc_track_finish(&t, VC_PINK, 50, NULL, 0, -99, 0);
+	if (!err)
+		err = run_peek(&t, &l, &peeks, &kept);
+	if (!err)
+		err = vc_score(&t, &l, 500, &sc);
+	vc_ev_free(&l);
+	vc_track_free(&t);
+	TEST_ERR(err);
+	p50 = vc_pct(sc.end_ms, sc.nend, 50);
+	p95 = vc_pct(sc.end_ms, sc.nend, 95);
+	r = sc;
+	vc_score_free(&sc);
+	printf("  vad quiet line, fades kept: %u utts, %u missed, %u split, "
+	       "end p50 %.0f p95 %.0f ms after the speech, bursts %u/%u "
+	       "utterances; %u/%u early looks were END's audio\n", r.utts,
+	       r.missed, r.split, p50, p95, r.burst_utts, r.bursts, kept,
+	       peeks);
+
+	ASSERT_EQ(0, r.missed);
+	ASSERT_EQ(0, r.split);
+	ASSERT_EQ(0, r.no_end);
+	ASSERT_EQ(0, r.burst_utts);
+	ASSERT_TRUE(r.utts >= 12);
+	/* the robot's early recognition: what vad_peek() gave once the
+	 * pause passed 240 ms is what END handed over */
+	ASSERT_TRUE(peeks >= r.utts - r.missed);
+	ASSERT_EQ(peeks, kept);
+	/* end_ms plus a frame of decision, and a final consonant or two
+	 * (a fade 30 dB under the utterance's peak holds nothing off) */
+	if (p50 > 540 || p95 > 600)
+		TEST_FAIL("ends %.0f ms (p50), %.0f ms (p95) after the "
+			  "speech", p50, p95);
 	return 0;
 }
 

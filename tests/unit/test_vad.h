@@ -19,10 +19,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* one synthesized, trimmed utterance at 8 kHz */
+/* one synthesized, trimmed utterance at 8 kHz; the synthesizer's fade
+ * after the last active block (up to 300 ms, the rest of pcm) is kept
+ * for tracks that want words to end as they were synthesized */
 struct vc_clip {
 	int16_t *pcm;
-	size_t n;
+	size_t n;            /* samples of the truth, onset to end */
+	size_t fade;         /* samples after them in pcm */
 };
 
 /* synthesize text: voice is "flite:slt", "espeak:cmn-latn-pinyin" or
@@ -57,6 +60,8 @@ struct vc_track {
 	size_t necho;
 	int16_t *rx, *tx;        /* vc_track_finish: what the VAD is fed */
 	uint32_t seed;
+	bool fades;              /* vc_say keeps the clips' fades (set it
+				  * before the first vc_say) */
 };
 
 enum vc_noise {
@@ -73,7 +78,10 @@ void vc_track_free(struct vc_track *t);
 /* silence (only noise later) of ms */
 int vc_gap(struct vc_track *t, unsigned ms);
 /* the callee says clip at level_db (relative to VC_LEVEL_DB); a second
- * clip b (may be NULL) follows after pause_ms inside the same utterance */
+ * clip b (may be NULL) follows after pause_ms inside the same utterance.
+ * With t->fades each clip's fade follows it (into the pause or the next
+ * gap: keep those at least 300 ms); the truth still ends where the
+ * speech stops being active. */
 int vc_say(struct vc_track *t, const struct vc_clip *a,
 	   const struct vc_clip *b, unsigned pause_ms, double level_db);
 /* a click (a few ms) or a cough-like burst of ms at level_db */

@@ -52,6 +52,7 @@ static int run(const char *cmd)
 /* ITU-T P.56 counts speech as active down to 15.9 dB under its active
  * level; the truth of an utterance is where it is active */
 #define P56_MARGIN 0.02570 /* -15.9 dB */
+#define FADE_MAX 2400      /* a clip's fade kept after its end, 300 ms */
 
 /* 10 ms blocks: active level (mean power of blocks within 40 dB of the
  * loudest), and the first and last block within 15.9 dB of it */
@@ -135,9 +136,11 @@ int vc_synth(struct vc_clip *c, const char *voice, const char *text,
 	err = run(cmd);
 	if (err)
 		return err;
+	/* -R: sox dithers with the same random numbers each run, so the
+	 * corpus, and every figure measured on it, repeats exactly */
 	snprintf(cmd, sizeof(cmd),
-		 "sox %s/s.wav -t raw -e signed-integer -b 16 -c 1 -r 8000 "
-		 "%s/s.raw sinc 300-3400 2>/dev/null",
+		 "sox -R %s/s.wav -t raw -e signed-integer -b 16 -c 1 "
+		 "-r 8000 %s/s.raw sinc 300-3400 2>/dev/null",
 		 dir, dir);
 	err = run(cmd);
 	if (err)
@@ -162,13 +165,14 @@ int vc_synth(struct vc_clip *c, const char *voice, const char *text,
 	if (err)
 		goto out;
 	c->n = off - on;
-	c->pcm = malloc(c->n * sizeof(*c->pcm));
+	c->fade = n - off < FADE_MAX ? n - off : FADE_MAX;
+	c->pcm = malloc((c->n + c->fade) * sizeof(*c->pcm));
 	if (!c->pcm) {
 		err = ENOMEM;
 		goto out;
 	}
 	g = 32768.0 * pow(10, VC_LEVEL_DB / 20) / sqrt(level);
-	for (i = 0; i < c->n; i++)
+	for (i = 0; i < c->n + c->fade; i++)
 		c->pcm[i] = tm_clip(raw[on + i] * g);
  out:
 	free(raw);
@@ -251,11 +255,11 @@ int vc_gap(struct vc_track *t, unsigned ms)
 	return err;
 }
 
-static void put(double *dst, const struct vc_clip *c, double g)
+static void put(double *dst, const struct vc_clip *c, double g, bool fade)
 {
-	size_t i;
+	size_t i, n = c->n + (fade ? c->fade : 0);
 
-	for (i = 0; i < c->n; i++)
+	for (i = 0; i < n; i++)
 		dst[i] += g * c->pcm[i];
 }
 
@@ -264,13 +268,16 @@ int vc_say(struct vc_track *t, const struct vc_clip *a,
 {
 	size_t len = a->n + (b ? (size_t)pause_ms * 8 + b->n : 0);
 	double g = pow(10, level_db / 20);
-	int err = grow(t, len);
+	/* the last fade lies past len, in the gap that follows: it is
+	 * zeroed room now, and the gap's samples are added to it */
+	int err = grow(t, len + FADE_MAX);
 
 	if (err)
 		return err;
-	put(t->sp + t->n, a, g);
+	put(t->sp + t->n, a, g, t->fades);
 	if (b)
-		put(t->sp + t->n + a->n + (size_t)pause_ms * 8, b, g);
+		put(t->sp + t->n + a->n + (size_t)pause_ms * 8, b, g,
+		    t->fades);
 	err = truth_add(t, t->n, t->n + len, VC_SPEECH, false);
 	t->n += len;
 	return err;
@@ -406,9 +413,9 @@ int vc_robot(struct vc_track *t, const struct vc_clip *prompt,
 	err = grow(t, len);
 	if (err)
 		return err;
-	put(t->ref + t->n, prompt, 1.0);
+	put(t->ref + t->n, prompt, 1.0, false);
 	if (dt_clip) {
-		put(t->sp + t->n + dt_at, dt_clip, 1.0);
+		put(t->sp + t->n + dt_at, dt_clip, 1.0, false);
 		err = truth_add(t, t->n + dt_at, t->n + dt_at + dt_clip->n,
 				VC_SPEECH, true);
 		if (err)

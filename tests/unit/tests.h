@@ -31,6 +31,7 @@
 	X(test_vad_segment)                                                \
 	X(test_vad_speech)                                                 \
 	X(test_vad_echo)                                                   \
+	X(test_vad_fade)                                                   \
 	X(test_sip_outcome)                                                \
 	X(test_sip_sdp_offer)                                              \
 	X(test_sip_sdp_answer)                                             \
