@@ -200,6 +200,13 @@ struct asr_tx *asr_tx_get(const struct asr *asr);
 
 /* ---- the pocketsphinx language-model pass (ps_lm.c) --------------------- */
 
+/* Shared with ps.c: the faint noise floor under the audio, and a
+ * hypothesis as the text the matcher reads (fillers, alternates' "(2)",
+ * pseudo-words and value marks dropped). */
+void asr_ps_add_floor(int16_t *pcm, size_t n);
+void asr_ps_hyp_text(char *out, size_t sz, const char *hyp,
+		     enum asr_lang_id lang, bool *garbage, bool *value);
+
 int asr_ps_lm_conf(struct asr_lmconf **lcp, unsigned *srate, const char **id,
 		   const struct asr_conf *c, const char *models_dir);
 int asr_ps_lm_alloc(struct asr_lmdec **dp, const struct asr_lmconf *lc);

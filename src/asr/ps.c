@@ -26,7 +26,7 @@
  * batch CMN, and each VAD segment decoded whole (full_utt) from a new
  * stream, so no state passes from one utterance (or caller) to the next
  * and both passes see the same features; plus a faint noise floor (see
- * add_floor()), and optionally noise suppression (denoise.c). Thresholds
+ * asr_ps_add_floor()), and optionally noise suppression (denoise.c). Thresholds
  * were tuned with exactly this front end.
  *
  * pocketsphinx logs through one process-wide callback: INFO is dropped,
@@ -643,7 +643,7 @@ static bool ascii_alnum(unsigned char c)
  * *value), Mandarin words joined without spaces (except between two Latin
  * or digit words).
  */
-static void hyp_text(char *out, size_t sz, const char *hyp,
+void asr_ps_hyp_text(char *out, size_t sz, const char *hyp,
 		     enum asr_lang_id lang, bool *garbage, bool *value)
 {
 	const size_t ml = strlen(ASR_VALUE_MARK);
@@ -698,7 +698,7 @@ static void hyp_text(char *out, size_t sz, const char *hyp,
  * noise is seeded per utterance, so a decode does not depend on the one
  * before.
  */
-static void add_floor(int16_t *pcm, size_t n)
+void asr_ps_add_floor(int16_t *pcm, size_t n)
 {
 	enum { AMP = 32 };
 	uint32_t x = 0x9e3779b9u ^ (uint32_t)n;
@@ -744,7 +744,7 @@ static int16_t *prepare(struct asr_dec *d, const int16_t *pcm, size_t n,
 			asr_gate(d->buf, n, d->srate, d->gate, ASR_GATE_DEPTH);
 	}
 
-	add_floor(d->buf, n);
+	asr_ps_add_floor(d->buf, n);
 	return d->buf;
 }
 
@@ -764,7 +764,7 @@ static int ps_decode(struct asr_dec *d, const int16_t *in, size_t n,
 	err = run(d->ps, "g", pcm, n, &sg, &hyp, &nf);
 	if (err)
 		return err;
-	hyp_text(res->text, sizeof(res->text), hyp, d->lang, &garbage,
+	asr_ps_hyp_text(res->text, sizeof(res->text), hyp, d->lang, &garbage,
 		 &res->value);
 	thr = res->value ? d->value_thr : d->thr;
 	res->score = 0;

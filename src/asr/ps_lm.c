@@ -259,64 +259,10 @@ out:
 	return err;
 }
 
-/* Triangular noise of +-32 LSB (about -68 dBFS), seeded by the length:
- * see add_floor() in ps.c for why and what it measured. */
-static void noise_floor(int16_t *pcm, size_t n)
-{
-	uint32_t x = 0x9e3779b9u ^ (uint32_t)n;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		int v;
-
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		v = pcm[i] + (int)(x % 65) - (int)((x >> 16) % 65);
-		if (v > 32767)
-			v = 32767;
-		else if (v < -32768)
-			v = -32768;
-		pcm[i] = (int16_t)v;
-	}
-}
-
-/* The hypothesis as plain words: fillers (<s>, <sil>, [NOISE]) and the
- * alternates' "(2)" dropped. */
-static void plain_words(char *out, size_t sz, const char *hyp)
-{
-	size_t o = 0;
-
-	out[0] = '\0';
-	while (hyp && *hyp) {
-		size_t len, wl;
-
-		while (*hyp == ' ')
-			++hyp;
-		len = strcspn(hyp, " ");
-		if (!len)
-			break;
-		wl = len;
-		if (hyp[wl - 1] == ')') {
-			const char *lp = memchr(hyp, '(', wl);
-
-			if (lp && lp > hyp)
-				wl = (size_t)(lp - hyp);
-		}
-		if (!strchr("<[+", hyp[0]) && o + wl + 2 < sz) {
-			if (o)
-				out[o++] = ' ';
-			memcpy(out + o, hyp, wl);
-			o += wl;
-			out[o] = '\0';
-		}
-		hyp += len;
-	}
-}
-
 int asr_ps_lm_decode(struct asr_lmdec *d, const int16_t *pcm, size_t n,
 		     struct asr_engine_result *res)
 {
+	bool garbage, value; /* no pseudo-words or value marks in an LM */
 	const char *hyp;
 	int32 score;
 
@@ -332,7 +278,7 @@ int asr_ps_lm_decode(struct asr_lmdec *d, const int16_t *pcm, size_t n,
 		d->bufsz = n;
 	}
 	memcpy(d->buf, pcm, n * sizeof(*pcm));
-	noise_floor(d->buf, n);
+	asr_ps_add_floor(d->buf, n);
 	if (ps_start_stream(d->ps) < 0 || ps_start_utt(d->ps) < 0)
 		return EINVAL;
 	if (ps_process_raw(d->ps, d->buf, n, FALSE, TRUE) < 0) {
@@ -342,7 +288,8 @@ int asr_ps_lm_decode(struct asr_lmdec *d, const int16_t *pcm, size_t n,
 	if (ps_end_utt(d->ps) < 0)
 		return EINVAL;
 	hyp = ps_get_hyp(d->ps, &score);
-	plain_words(res->text, sizeof(res->text), hyp);
+	asr_ps_hyp_text(res->text, sizeof(res->text), hyp, ASR_EN,
+			&garbage, &value);
 	res->score = score;
 	/* the best path's posterior (-bestpath yes, the default) */
 	res->confidence = logmath_exp(ps_get_logmath(d->ps),
