@@ -272,6 +272,38 @@ static void print_tally(const char *name, const struct tally *t)
 	       t->audio_ms ? (double)t->decode_ms / t->audio_ms : 0);
 }
 
+/* Accuracy apart for the phrases the node expects (its branches' intents
+ * and the opt-out) and for the rest, which other_weight weighs. */
+static void split_expected(const struct tasr_set *set,
+			   const struct dialog_script *s,
+			   const struct dialog_grammar *dg,
+			   const struct audio *au, const struct outcome *out,
+			   size_t na)
+{
+	unsigned n[2] = {0, 0}, ok[2] = {0, 0};
+	size_t i, k;
+
+	for (i = 0; i < na; i++) {
+		const struct tasr_utt *u = &set->v[au[i].utt];
+		int exp = 0;
+
+		if (!u->in)
+			continue;
+		for (k = 0; k < dg->nexpected; k++) {
+			if (!strcmp(dg->phrases[k], u->text)) {
+				exp = 1;
+				break;
+			}
+		}
+		++n[exp];
+		ok[exp] += !out[i].err && !out[i].rejected &&
+			   same(intent_of(s, out[i].text), u->intent);
+	}
+	printf("  accepted +right: expected here %u, %.1f%%; the others "
+	       "%u, %.1f%%\n",
+	       n[1], pct(ok[1], n[1]), n[0], pct(ok[0], n[0]));
+}
+
 /* Decision at threshold thr for the loop method (empty text: rejected). */
 static bool rejected_at(const struct outcome *o, double thr)
 {
@@ -427,8 +459,8 @@ static int bench_config(const char *models, const char *lang,
 	t0 = tmr_jiffies();
 	caps = opt_values < 0 ? (strcmp(lang, "zh") ? dg->captures : 0u)
 	       : opt_values ? dg->captures : 0u;
-	err = asr_grammar_get_caps(&g, asr, dg->node, dg->phrases, dg->n,
-				   caps);
+	err = asr_grammar_get_node(&g, asr, dg->node, dg->phrases, dg->n,
+				   dg->nexpected, caps);
 	if (err)
 		goto out;
 	wait_idle(asr, 1); /* compiled, with a first decoder */
@@ -516,6 +548,7 @@ static int bench_config(const char *models, const char *lang,
 	for (i = 0; i < NCOND; i++)
 		print_tally(cond_name[i], &tc[i]);
 	print_tally("all", &ta);
+	split_expected(set, s, dg, au, out, na);
 	if (!strcmp(reject, "loop")) {
 		if (verbose)
 			sweep(set, s, au, out, na);

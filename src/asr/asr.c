@@ -187,6 +187,7 @@ void asr_conf_init(struct asr_conf *conf)
 	conf->denoise_snr = NAN;
 	conf->gate = NAN;
 	conf->highpass = NAN;
+	conf->other_weight = NAN;
 	conf->lm_queue = 8;
 	conf->lm_nice = 19;
 }
@@ -283,6 +284,16 @@ int asr_conf_set(struct asr_conf *conf, const char *key, const char *val)
 			return EINVAL;
 		else
 			conf->highpass = v;
+	}
+	else if (!strcmp(key, "other_weight")) {
+		double v = strtod(val, &end);
+
+		if (!strcmp(val, "off") || !strcmp(val, "no"))
+			conf->other_weight = 1;
+		else if (!*val || *end || !(v > 0) || v > 1)
+			return EINVAL;
+		else
+			conf->other_weight = v;
 	}
 	else if (!strcmp(key, "gate")) {
 		double v = strtod(val, &end);
@@ -823,6 +834,46 @@ int asr_grammar_get(struct asr_grammar **gp, struct asr *asr,
 		    const char *name, const char *const *phrases, size_t n)
 {
 	return asr_grammar_get_caps(gp, asr, name, phrases, n, 0);
+}
+
+int asr_grammar_get_node(struct asr_grammar **gp, struct asr *asr,
+			 const char *name, const char *const *phrases,
+			 size_t n, size_t nexpected, unsigned caps)
+{
+	const char **v;
+	char **own;
+	size_t i, k;
+	int err = 0;
+
+	if (nexpected >= n || !phrases)
+		return asr_grammar_get_caps(gp, asr, name, phrases, n, caps);
+	v = calloc(n, sizeof(*v));
+	own = calloc(n - nexpected, sizeof(*own));
+	if (!v || !own) {
+		err = ENOMEM;
+		goto out;
+	}
+	for (i = 0, k = 0; i < n && !err; i++) {
+		if (!phrases[i]) {
+			err = EINVAL;
+		}
+		else if (i < nexpected) {
+			v[i] = phrases[i];
+		}
+		else {
+			err = re_sdprintf(&own[k], "%c%s", ASR_OTHER_MARK,
+					  phrases[i]);
+			v[i] = own[k++];
+		}
+	}
+	if (!err)
+		err = asr_grammar_get_caps(gp, asr, name, v, n, caps);
+out:
+	for (i = 0; own && i < n - nexpected; i++)
+		mem_deref(own[i]);
+	free(own);
+	free(v);
+	return err;
 }
 
 int asr_grammar_get_caps(struct asr_grammar **gp, struct asr *asr,

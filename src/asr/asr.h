@@ -104,6 +104,10 @@ struct asr_conf {
 	double highpass;         /* a high-pass filter first, in Hz (the
 				    telephone band starts at 300); 0: none;
 				    NAN: the model's */
+	double other_weight;     /* the JSGF weight of the phrases a node
+				    does not expect (asr_grammar_get_node),
+				    in (0, 1]; 1: all alike; NAN: the
+				    model's measured default */
 	double gate;             /* after suppression, a noise gate opening
 				    this many dB over the segment's floor;
 				    0: none; NAN: the model's */
@@ -139,7 +143,7 @@ void asr_conf_init(struct asr_conf *conf);
  * max_idle, max_busy, max_grammars, max_ms, denoise (off|no|0, on|yes:
  * the model's level, or a level in dB such as -25), denoise_learn
  * (preroll|segment), denoise_snr (dB), highpass (Hz or off), gate (dB
- * or off), engine_args; for transcripts lm_model, lm,
+ * or off), other_weight (0..1, or off), engine_args; for transcripts lm_model, lm,
  * lm_dict, lm_args, lm_queue, lm_nice. val is borrowed (see struct
  * asr_conf).
  *
@@ -203,6 +207,20 @@ enum asr_cap {
 int asr_grammar_get_caps(struct asr_grammar **gp, struct asr *asr,
 			 const char *name, const char *const *phrases,
 			 size_t n, unsigned caps);
+
+/**
+ * asr_grammar_get_caps() for a dialog node: phrases[0..nexpected) are
+ * what the node waits for (its own branches' intents, the opt-out), the
+ * rest belong to intents heard everywhere ("who is this", questions for
+ * the knowledge base). The recognizer weighs the rest by the model's
+ * `other_weight` (a prior: 1 treats all alike), so a short answer is
+ * less often heard as some question the node did not ask; a phrase of
+ * the rest that wins is judged for rejection without that weight.
+ * nexpected >= n: all alike, as asr_grammar_get_caps().
+ */
+int asr_grammar_get_node(struct asr_grammar **gp, struct asr *asr,
+			 const char *name, const char *const *phrases,
+			 size_t n, size_t nexpected, unsigned caps);
 
 /** asr_grammar_get_caps() with no captures: the phrases alone. */
 int asr_grammar_get(struct asr_grammar **gp, struct asr *asr,

@@ -53,7 +53,10 @@ struct asr_gtext {
 			 captures <phrases> | <c_amount> | ... */
 	char *body;   /* the right-hand side of <phrases> (inside jsgf) */
 	char *utt;    /* the right-hand side of <utt> (inside jsgf) */
-	char *rules;  /* the capture rules' lines, "" without captures */
+	char *rules;  /* the capture rules' lines, "" without captures, and
+			 "<others> = TRIE;" (see asr_grammar_get_node()) */
+	char *others; /* the <others> phrases, sorted, one per line, or
+			 NULL: a hypothesis among them was weighted */
 	char *dict;   /* the cut dictionary, "word phones\n" lines, with a
 			 pseudo-word "g_xx" per phone */
 	char **gwords; /* the garbage pseudo-words ("g_aa", ...) */
@@ -75,6 +78,11 @@ int asr_compile_text(struct asr_gtext **gtp, const struct asr_lex *lex,
 		     const char *const *phrases, size_t n, unsigned caps,
 		     struct asr_grammar_stats *st);
 
+/** The first byte of a phrase of the node's other intents (see
+ *  asr_grammar_get_node()): the compiler puts those in a rule <others>
+ *  of their own, which the decoder weighs by other_weight. */
+#define ASR_OTHER_MARK '\x01'
+
 /** The suffix of the capture rules' words ("twenty_v"): the decoder
  *  strips it and so knows a spoken value from a phrase. */
 #define ASR_VALUE_MARK "_v"
@@ -95,11 +103,12 @@ unsigned asr_caps_rules(struct mbuf *rules, struct mbuf *top,
 /**
  * The JSGF text of a compiled grammar: public <utt> = UTT [| alt];
  * <phrases> and the capture rules, then the rule lines more (e.g. a
- * garbage branch: alt "<garbage>", more its rules). NULL: none.
+ * garbage branch: alt "<garbage>", more its rules). NULL: none. other_w:
+ * the weight of the <others> alternative (1: no weights written).
  * @return 0, ENOMEM
  */
 int asr_gtext_jsgf(char **jsgfp, const struct asr_gtext *gt,
-		   const char *alt, const char *more);
+		   const char *alt, const char *more, double other_w);
 
 /** Write a compiled grammar to dir/key.{jsgf,dict,stats} (atomically by
  *  rename). @return 0 or an errno */

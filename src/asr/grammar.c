@@ -44,6 +44,7 @@ static void gtext_destructor(void *arg)
 	mem_deref(gt->body);
 	mem_deref(gt->utt);
 	mem_deref(gt->rules);
+	mem_deref(gt->others);
 	mem_deref(gt->dict);
 	for (i = 0; i < gt->ngwords; i++)
 		mem_deref(gt->gwords[i]);
@@ -106,6 +107,25 @@ static size_t emit_alts(struct mbuf *mb, char **v, size_t lo, size_t hi,
 		i = j;
 	}
 	return nalt;
+}
+
+/* The trie of the sorted, distinct v[0..n), which share their first off
+ * bytes, onto mb: "( a ( b | c ) | d )", or the alternative alone. */
+static void emit_trie(struct mbuf *mb, char **v, size_t n, size_t off)
+{
+	struct mbuf *in = mbuf_alloc(4096);
+
+	if (!in)
+		return;
+	if (emit_alts(in, v, 0, n, off) > 1) {
+		mbuf_write_str(mb, "( ");
+		mbuf_write_mem(mb, in->buf, in->end);
+		mbuf_write_str(mb, " )");
+	}
+	else {
+		mbuf_write_mem(mb, in->buf, in->end);
+	}
+	mem_deref(in);
 }
 
 /* ---- the cut dictionary ------------------------------------------------- */
@@ -245,19 +265,93 @@ static int dict_gwords(struct asr_gtext *gt)
 	return 0;
 }
 
-int asr_gtext_jsgf(char **jsgfp, const struct asr_gtext *gt,
-		   const char *alt, const char *more)
+static bool jsgf_line(const char *jsgf, const char *name, const char **bp,
+		      const char **ep);
+
+/* The trie text t ("( a ( b | c ) | d e )" or "a b") with the weight w on
+ * the first word of each top-level alternative: pocketsphinx takes a
+ * JSGF weight on a word, not on a rule reference. */
+static void weigh_top(struct mbuf *mb, const char *t, const char *w)
 {
-	return re_sdprintf(jsgfp,
-			   "#JSGF V1.0;\n"
-			   "grammar callbot;\n"
-			   "public <utt> = %s%s%s;\n"
-			   "%s%s%s"
-			   "%s%s",
-			   gt->utt, alt ? " | " : "", alt ? alt : "",
-			   gt->body[0] ? "<phrases> = " : "", gt->body,
-			   gt->body[0] ? ";\n" : "", gt->rules,
-			   more ? more : "");
+	int depth = 0;
+	bool start = true;
+
+	t += strspn(t, " ");
+	if (*t != '(') {
+		mbuf_printf(mb, "/%s/ %s", w, t);
+		return;
+	}
+	for (; *t; t++) {
+		if (start && depth == 1 && *t != ' ') {
+			mbuf_printf(mb, "/%s/ ", w);
+			start = false;
+		}
+		if (*t == '(' || *t == '[')
+			++depth;
+		else if (*t == ')' || *t == ']')
+			--depth;
+		else if (*t == '|' && depth == 1)
+			start = true;
+		mbuf_write_u8(mb, (uint8_t)*t);
+		if (depth == 1 && *t == '(' && t[1] == ' ' && !start)
+			start = true;
+	}
+}
+
+int asr_gtext_jsgf(char **jsgfp, const struct asr_gtext *gt,
+		   const char *alt, const char *more, double other_w)
+{
+	static const char oname[] = "<others> = ";
+	struct mbuf *mb;
+	const char *b, *e;
+	char w[32];
+	int err;
+
+	if (other_w == 1.0 || !jsgf_line(gt->rules, oname, &b, &e))
+		return re_sdprintf(jsgfp,
+				   "#JSGF V1.0;\n"
+				   "grammar callbot;\n"
+				   "public <utt> = %s%s%s;\n"
+				   "%s%s%s"
+				   "%s%s",
+				   gt->utt, alt ? " | " : "", alt ? alt : "",
+				   gt->body[0] ? "<phrases> = " : "",
+				   gt->body, gt->body[0] ? ";\n" : "",
+				   gt->rules, more ? more : "");
+	/* %g: re_printf has none, and the JSGF scanner takes "1e-05" */
+	snprintf(w, sizeof(w), "%g", other_w);
+	mb = mbuf_alloc(strlen(gt->rules) + 1024);
+	if (!mb)
+		return ENOMEM;
+	/* the rules before <others>, <others> weighed, the rules after */
+	mbuf_write_mem(mb, (const uint8_t *)gt->rules,
+		       (size_t)(b - strlen(oname) - gt->rules));
+	mbuf_write_str(mb, oname);
+	{
+		char *t = NULL;
+
+		err = re_sdprintf(&t, "%b", b, (size_t)(e - b));
+		if (err) {
+			mem_deref(mb);
+			return err;
+		}
+		weigh_top(mb, t, w);
+		mem_deref(t);
+	}
+	mbuf_write_str(mb, e);
+	mb->pos = 0;
+	err = re_sdprintf(jsgfp,
+			  "#JSGF V1.0;\n"
+			  "grammar callbot;\n"
+			  "public <utt> = %s%s%s;\n"
+			  "%s%s%s"
+			  "%b%s",
+			  gt->utt, alt ? " | " : "", alt ? alt : "",
+			  gt->body[0] ? "<phrases> = " : "", gt->body,
+			  gt->body[0] ? ";\n" : "", mb->buf, mb->end,
+			  more ? more : "");
+	mem_deref(mb);
+	return err;
 }
 
 /* ---- compile -------------------------------------------------------------*/
@@ -271,7 +365,7 @@ int asr_compile_text(struct asr_gtext **gtp, const struct asr_lex *lex,
 	struct mbuf *rules = NULL, *top = NULL, *cwords = NULL;
 	struct asr_gtext *gt = NULL;
 	char **v = NULL, bad[64];
-	size_t nv = 0, i, k;
+	size_t nv = 0, no = 0, i, k;
 	int err = 0;
 
 	if (!gtp || !lex || (!phrases && n) || !st)
@@ -294,17 +388,19 @@ int asr_compile_text(struct asr_gtext **gtp, const struct asr_lex *lex,
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
+		const bool other = phrases[i][0] == ASR_OTHER_MARK;
+		const char *ph = phrases[i] + other;
 		size_t dropped = 0, nw;
 
 		mbuf_rewind(mb);
-		nw = asr_words(mb, extra, lex, lang, phrases[i], &dropped,
-			       bad, sizeof(bad));
+		nw = asr_words(mb, extra, lex, lang, ph, &dropped, bad,
+			       sizeof(bad));
 		if (!nw) {
 			++st->dropped;
 			log_msg(LOG_WARN, "asr",
 				"grammar %s: phrase \"%s\" dropped: \"%s\" "
 				"is not in the dictionary",
-				name, phrases[i], bad);
+				name, ph, bad);
 			continue;
 		}
 		if (dropped) {
@@ -312,15 +408,18 @@ int asr_compile_text(struct asr_gtext **gtp, const struct asr_lex *lex,
 			log_msg(LOG_WARN, "asr",
 				"grammar %s: \"%s\" is not in the dictionary, "
 				"dropped from \"%s\"",
-				name, bad, phrases[i]);
+				name, bad, ph);
 		}
-		v[nv] = malloc(mb->end + 1);
+		v[nv] = malloc(mb->end + 2);
 		if (!v[nv]) {
 			err = ENOMEM;
 			goto out;
 		}
-		memcpy(v[nv], mb->buf, mb->end);
-		v[nv++][mb->end] = '\0';
+		/* the mark kept as the first byte sorts the others first */
+		if (other)
+			v[nv][0] = ASR_OTHER_MARK;
+		memcpy(v[nv] + other, mb->buf, mb->end);
+		v[nv++][mb->end + other] = '\0';
 	}
 	st->caps_kept = asr_caps_rules(rules, top, cwords, extra, lex, lang,
 				       caps, name);
@@ -339,31 +438,57 @@ int asr_compile_text(struct asr_gtext **gtp, const struct asr_lex *lex,
 		}
 		nv = k;
 	}
+	/* the others (marked, sorted first): not those the node expects */
+	for (i = 0, k = 0; i < nv && v[i][0] == ASR_OTHER_MARK; i++) {
+		char *key = v[i] + 1;
+		size_t lo = 0;
+
+		while (lo < nv && v[lo][0] == ASR_OTHER_MARK)
+			++lo;
+		if (bsearch(&key, v + lo, nv - lo, sizeof(*v), cmp_strp))
+			free(v[i]);
+		else
+			v[k++] = v[i];
+	}
+	no = k;
+	if (k < i) {
+		memmove(v + k, v + i, (nv - i) * sizeof(*v));
+		nv -= i - k;
+	}
 	st->kept = nv;
 
-	mbuf_rewind(mb);
-	if (nv && emit_alts(mb, v, 0, nv, 0) > 1) {
-		mbuf_write_str(out, "( ");
-		mbuf_write_mem(out, mb->buf, mb->end);
-		mbuf_write_str(out, " )");
+	if (nv > no) {
+		emit_trie(out, v + no, nv - no, 0);
+		err = mb_str(out, &gt->body);
 	}
 	else {
-		mbuf_write_mem(out, mb->buf, mb->end);
+		err = re_sdprintf(&gt->body, "%s", "");
 	}
-	err = mb_str(out, &gt->body);
+	if (!err && no) {
+		mbuf_write_str(rules, "<others> = ");
+		emit_trie(rules, v, no, 1);
+		mbuf_write_str(rules, ";\n");
+		mbuf_rewind(mb);
+		for (i = 0; i < no; i++)
+			mbuf_printf(mb, "%s\n", v[i] + 1);
+		err = mb_str(mb, &gt->others);
+	}
 	if (!err)
 		err = mb_str(rules, &gt->rules);
 	/* top holds " | <c_x>" per capture */
-	if (!err && nv)
-		err = re_sdprintf(&gt->utt, "<phrases>%b", top->buf,
-				  top->end);
-	else if (!err)
-		err = re_sdprintf(&gt->utt, "%b", top->buf + 3,
-				  top->end - 3);
 	if (!err)
-		err = asr_gtext_jsgf(&gt->jsgf, gt, NULL, NULL);
+		err = re_sdprintf(&gt->utt, "%s%s%s%b",
+				  nv > no ? " | <phrases>" : "",
+				  no ? " | <others>" : "", "", top->buf,
+				  top->end);
+	if (!err) /* without the first " | " */
+		memmove(gt->utt, gt->utt + 3, strlen(gt->utt + 3) + 1);
+	if (!err)
+		err = asr_gtext_jsgf(&gt->jsgf, gt, NULL, NULL, 1.0);
 	if (err)
 		goto out;
+	for (i = 0; i < no; i++) /* the dictionary wants words alone */
+		memmove(v[i], v[i] + 1, strlen(v[i]));
 
 	/* the captures' words go to the dictionary as one more "phrase" */
 	if (cwords->end) {
@@ -444,6 +569,8 @@ int asr_gtext_save(const struct asr_gtext *gt, const char *dir,
 	err = write_atomic(dir, key, "jsgf", gt->jsgf);
 	if (!err)
 		err = write_atomic(dir, key, "dict", gt->dict);
+	if (!err && gt->others)
+		err = write_atomic(dir, key, "other", gt->others);
 	if (!err)
 		err = write_atomic(dir, key, "stats", stats);
 	return err;
@@ -555,6 +682,8 @@ int asr_gtext_load(struct asr_gtext **gtp, const char *dir, const char *key,
 		err = slurp(&gt->dict, dir, key, "dict");
 	if (!err)
 		err = jsgf_split(gt);
+	if (!err && strstr(gt->utt, "<others>"))
+		err = slurp(&gt->others, dir, key, "other");
 	if (!err)
 		err = dict_gwords(gt);
 out:

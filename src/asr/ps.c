@@ -76,6 +76,8 @@ static const struct psmodel {
 	double denoise_snr; /* only below this segment SNR; 0: always */
 	double gate;        /* after it, the gate's opening level (dB) */
 	double highpass;    /* Hz, first of all; 0: none */
+	double other_w;     /* weight of the phrases a node does not
+			       expect (asr_grammar_get_node); 1: alike */
 } psmodels[] = {
 	/* value_thr: the capture rules fit off-topic speech better than
 	 * phrases do (test_asr_values_en: synthesized values 6.9..15.1,
@@ -89,10 +91,10 @@ static const struct psmodel {
 	 * 65.0/55.0%, the gate alone 51.7/46.7%: the line's hiss left in
 	 * the pauses was heard as fricatives ("yes" -> "menace") */
 	{"hub4wsj_sc_8k", "en", "en-hub4wsj_sc_8k", NULL, 8000, 0.3, -5.5,
-	 3.0, 3.0, 1e-10, -15, 45, 6, 300},
+	 3.0, 3.0, 1e-10, -15, 45, 6, 300, 1},
 	/* not measured with values: the phrase threshold */
 	{"en-us", "en", DEBIAN_EN "/en-us", NULL, 16000, 0.3, -2.5, -2.5, 3.0,
-	 1e-10, 0, 0, 0, 0},
+	 1e-10, 0, 0, 0, 0, 1},
 	/* Mandarin: the same noise front end changed little (pink 15 dB
 	 * 63.3 -> 61.7%, white 20 dB 63.3 -> 60.0%, rejection up 84.7 ->
 	 * 91.7% in pink): off, the grammar is the limit there.
@@ -101,7 +103,7 @@ static const struct psmodel {
 	 * off-topic rejection near its level without values (34/36 vs
 	 * 36/36; -10 gave 32/36) at the cost of some right values */
 	{"tdt_sc_8k", "zh", "zh-tdt_sc_8k", "zh-tdt_sc_8k/mandarin_notone.dic",
-	 8000, 0.3, -10.0, -8.0, 3.0, 1e-18, 0, 0, 0, 300},
+	 8000, 0.3, -10.0, -8.0, 3.0, 1e-18, 0, 0, 0, 300, 1},
 };
 
 struct asr_model {
@@ -121,6 +123,7 @@ struct asr_model {
 	double denoise_snr;
 	double gate;
 	double highpass;
+	double other_w;
 	char *args; /* extra pocketsphinx options, or NULL */
 	struct asr_lex *lex;
 };
@@ -142,6 +145,8 @@ struct asr_dec {
 	double denoise_snr; /* only segments below this SNR; 0: all */
 	double gate;        /* dB over the floor that opens it; 0: off */
 	double highpass;    /* Hz; 0: none */
+	const struct asr_gtext *gt; /* referenced: its <others> list */
+	int32 other_logw;   /* log weight of <others> (<= 0) */
 	int16_t *buf;   /* the audio over a noise floor */
 	size_t bufsz;
 };
@@ -260,6 +265,7 @@ static int ps_model_alloc(struct asr_model **mp, const struct asr_conf *c,
 					       : c->denoise_snr;
 	m->gate = isnan(c->gate) ? def->gate : c->gate;
 	m->highpass = isnan(c->highpass) ? def->highpass : c->highpass;
+	m->other_w = isnan(c->other_weight) ? def->other_w : c->other_weight;
 	err = path_in(&m->hmm, models_dir, def->dir);
 	if (!err && c->dict)
 		err = re_sdprintf(&m->dict, "%s", c->dict);
@@ -359,6 +365,7 @@ static void dec_destructor(void *arg)
 
 	ps_free(d->ps);
 	free(d->buf);
+	mem_deref((void *)d->gt);
 }
 
 static int add_words(ps_decoder_t *ps, const char *dict)
@@ -401,7 +408,7 @@ static int add_words(ps_decoder_t *ps, const char *dict)
 
 /* JSGF weights are raw probabilities (not scaled by -lw): loop 0.1^6.5 */
 static int garbage_jsgf(char **jsgfp, const struct asr_gtext *gt,
-			double entry)
+			double entry, double other_w)
 {
 	struct mbuf *mb = mbuf_alloc(4096);
 	char we[32], wl[32], *more = NULL;
@@ -425,7 +432,7 @@ static int garbage_jsgf(char **jsgfp, const struct asr_gtext *gt,
 	mb->pos = 0;
 	err = mbuf_strdup(mb, &more, mb->end);
 	if (!err)
-		err = asr_gtext_jsgf(jsgfp, gt, "<garbage>", more);
+		err = asr_gtext_jsgf(jsgfp, gt, "<garbage>", more, other_w);
 	mem_deref(more);
 	mem_deref(mb);
 	return err;
@@ -555,6 +562,7 @@ static int ps_dec_alloc(struct asr_dec **dp, const struct asr_model *m,
 	d->denoise_snr = m->denoise_snr;
 	d->gate = m->gate;
 	d->highpass = m->highpass;
+	d->gt = mem_ref(cg->gt);
 	snprintf(rate, sizeof(rate), "%u", m->def->srate);
 	{
 		const char *base[] = {"-hmm", m->hmm, "-dict", "/dev/null",
@@ -584,11 +592,14 @@ static int ps_dec_alloc(struct asr_dec **dp, const struct asr_model *m,
 	err = add_words(d->ps, cg->gt->dict);
 	if (err)
 		goto out;
-	if (garbage) {
-		err = garbage_jsgf(&jsgf, cg->gt, m->garbage);
-		if (err)
-			goto out;
-	}
+	if (garbage)
+		err = garbage_jsgf(&jsgf, cg->gt, m->garbage, m->other_w);
+	else if (m->other_w != 1.0 && cg->gt->others)
+		err = asr_gtext_jsgf(&jsgf, cg->gt, NULL, NULL, m->other_w);
+	if (err)
+		goto out;
+	if (cg->gt->others && m->other_w != 1.0)
+		d->other_logw = logmath_log(ps_get_logmath(d->ps), m->other_w) >> 10;
 	err = grammar_search(d->ps, jsgf ? jsgf : cg->gt->jsgf);
 	if (err)
 		goto out;
@@ -748,6 +759,42 @@ static int16_t *prepare(struct asr_dec *d, const int16_t *pcm, size_t n,
 	return d->buf;
 }
 
+/* Is the hypothesis (words, alternates' "(2)" and fillers aside) one of
+ * the <others> phrases? */
+static bool among_others(const char *others, const char *hyp)
+{
+	char w[512];
+	size_t o = 1, len;
+
+	w[0] = '\n';
+	while (hyp && *hyp) {
+		hyp += strspn(hyp, " ");
+		len = strcspn(hyp, " ");
+		if (!len)
+			break;
+		if (!strchr("<[+", hyp[0])) {
+			size_t wl = len;
+
+			if (hyp[wl - 1] == ')' && memchr(hyp, '(', wl))
+				wl = (size_t)((const char *)memchr(hyp, '(',
+								   wl) -
+					      hyp);
+			if (o + wl + 3 > sizeof(w))
+				return false;
+			if (o > 1)
+				w[o++] = ' ';
+			memcpy(w + o, hyp, wl);
+			o += wl;
+		}
+		hyp += len;
+	}
+	w[o++] = '\n';
+	w[o] = '\0';
+	if (o <= 2)
+		return false;
+	return !strncmp(others, w + 1, o - 1) || strstr(others, w);
+}
+
 static int ps_decode(struct asr_dec *d, const int16_t *in, size_t n,
 		     struct asr_engine_result *res)
 {
@@ -764,6 +811,10 @@ static int ps_decode(struct asr_dec *d, const int16_t *in, size_t n,
 	err = run(d->ps, "g", pcm, n, &sg, &hyp, &nf);
 	if (err)
 		return err;
+	/* judged without the prior: it made the phrase harder to win, not
+	 * less like the speech */
+	if (d->other_logw && among_others(d->gt->others, hyp))
+		sg -= d->other_logw;
 	asr_ps_hyp_text(res->text, sizeof(res->text), hyp, d->lang, &garbage,
 		 &res->value);
 	thr = res->value ? d->value_thr : d->thr;

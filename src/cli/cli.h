@@ -41,3 +41,8 @@ bool cli_opt(int argc, char *argv[], int *i, const char *name,
 
 /** A sip: URI with a host. */
 bool cli_sip_uri_ok(const char *s);
+
+struct asr_conf;
+/** Apply one "--asr KEY=VALUE" to conf (kv is borrowed). @return NULL,
+ *  or what was wrong, for the usage message */
+const char *cli_asr_set(struct asr_conf *conf, const char *kv);

@@ -49,6 +49,8 @@ struct e2e_opts {
 	const char *lang, *script, *personas, *models, *out;
 	const char *only[64];
 	size_t nonly;
+	const char *rargs[16]; /* --robot-arg: passed on to the robot */
+	size_t nrargs;
 	unsigned jobs, seed, sample;
 	bool safety;   /* --gate safety */
 	bool verbose;
@@ -576,6 +578,17 @@ static int parse(struct e2e_opts *o, int argc, char *argv[])
 				o->only[o->nonly++] = only;
 			continue;
 		}
+		if (cli_opt(argc, argv, &i, "--robot-arg", &only, &bad)) {
+			if (only && o->nrargs == 16) {
+				fprintf(stderr, "callbot e2e: at most 16 "
+						"--robot-arg\n");
+				bad = true;
+			}
+			else if (only) {
+				o->rargs[o->nrargs++] = only;
+			}
+			continue;
+		}
 		if (!strcmp(argv[i], "-v")) {
 			o->verbose = true;
 			continue;
@@ -769,7 +782,8 @@ int cmd_e2e(int argc, char *argv[])
 		goto out;
 	}
 	{
-		char *rargv[16];
+		char *rargv[16 + 16];
+		size_t a;
 		int k = 0;
 
 		rargv[k++] = "callbot";
@@ -788,6 +802,8 @@ int cmd_e2e(int argc, char *argv[])
 			rargv[k++] = "--models";
 			rargv[k++] = (char *)o.models;
 		}
+		for (a = 0; a < o.nrargs; a++)
+			rargv[k++] = (char *)o.rargs[a];
 		rargv[k] = NULL;
 		robot = spawn(rargv, p_rout, p_rerr);
 	}

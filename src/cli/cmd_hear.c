@@ -193,24 +193,11 @@ int cmd_hear(int argc, char *argv[])
 			continue;
 		}
 		if (cli_opt(argc, argv, &i, "--asr", &v, &bad)) {
-			char key[64];
-			const char *eq = v ? strchr(v, '=') : NULL;
+			const char *why = bad ? NULL : cli_asr_set(&conf, v);
 
-			if (bad)
-				continue;
-			if (!eq || eq == v || (size_t)(eq - v) >= sizeof(key)) {
+			if (why) {
 				free(h.files);
-				return usage_err("--asr wants KEY=VALUE", v);
-			}
-			memcpy(key, v, (size_t)(eq - v));
-			key[eq - v] = '\0';
-			err = asr_conf_set(&conf, key, eq + 1);
-			if (err) {
-				free(h.files);
-				return usage_err(err == ENOENT
-							 ? "unknown --asr key"
-							 : "bad --asr value",
-						 v);
+				return usage_err(why, v);
 			}
 			continue;
 		}
@@ -268,8 +255,8 @@ int cmd_hear(int argc, char *argv[])
 	/* the robot's rule: spoken values in English, not in Mandarin */
 	caps = values ? (strcmp(values, "on") ? 0u : h.dg->captures)
 		      : strcmp(conf.lang, "zh") ? h.dg->captures : 0u;
-	err = asr_grammar_get_caps(&h.gram, h.asr, h.dg->node, h.dg->phrases,
-				   h.dg->n, caps);
+	err = asr_grammar_get_node(&h.gram, h.asr, h.dg->node, h.dg->phrases,
+				   h.dg->n, h.dg->nexpected, caps);
 	if (err) {
 		fprintf(stderr, "callbot hear: grammar: %s\n", strerror(err));
 		rc = 1;

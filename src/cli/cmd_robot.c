@@ -201,6 +201,17 @@ static int parse(struct opts *o, int argc, char *argv[])
 			o->uris[o->nuris++] = uri;
 			continue;
 		}
+		if (cli_opt(argc, argv, &i, "--asr", &var, &bad)) {
+			const char *why =
+				bad ? NULL : cli_asr_set(&o->rconf.asr, var);
+
+			if (why) {
+				fprintf(stderr, "callbot robot: %s: '%s'\n",
+					why, var);
+				return 2;
+			}
+			continue;
+		}
 		if (cli_opt(argc, argv, &i, "--var", &var, &bad)) {
 			if (!var)
 				continue;

@@ -129,6 +129,8 @@ static const struct cli_cmd cmds[] = {
 	 "  --asr-model NAME     hub4wsj_sc_8k (default) or en-us; zh: tdt_sc_8k\n"
 	 "  --reject MODE        off-topic rejection: loop (default), garbage, off\n"
 	 "  --reject-threshold T rejection threshold (per-frame margin)\n"
+	 "  --asr KEY=VALUE      any recognizer setting (docs/asr.md), e.g.\n"
+	 "                       other_weight=1e-6 (repeatable)\n"
 	 "  --end-ms N           end-of-utterance silence (default 500)\n"
 	 "  --values on|off      hear spoken amounts and times where the script\n"
 	 "                       captures them (default: on for English, off\n"
@@ -165,6 +167,8 @@ static const struct cli_cmd cmds[] = {
 	 "  --models DIR         speech models folder\n"
 	 "  --out DIR            keep logs, recordings and JSON here\n"
 	 "  --seed N             noise seed for the simulator (default 1)\n"
+	 "  --robot-arg ARG      pass ARG on to 'callbot robot' (repeatable:\n"
+	 "                       --robot-arg --values --robot-arg on)\n"
 	 "  -v                   print every call's turns, not only failures\n",
 	 cmd_e2e},
 	{"hear", "--script FILE [OPTION]... FILE.wav...",

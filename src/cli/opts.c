@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 #include <re.h>
+#include <errno.h>
+#include "asr/asr.h"
 #include "cli/cli.h"
 
 /* "--name VALUE" or "--name=VALUE"; true when argv[*i] is that option */
@@ -42,4 +44,20 @@ bool cli_sip_uri_ok(const char *s)
 		return false;
 	pl_set_str(&pl, s);
 	return !uri_decode(&u, &pl) && pl_isset(&u.host);
+}
+
+const char *cli_asr_set(struct asr_conf *conf, const char *kv)
+{
+	char key[64];
+	const char *eq = kv ? strchr(kv, '=') : NULL;
+	int err;
+
+	if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof(key))
+		return "--asr wants KEY=VALUE";
+	memcpy(key, kv, (size_t)(eq - kv));
+	key[eq - kv] = '\0';
+	err = asr_conf_set(conf, key, eq + 1);
+	if (err)
+		return err == ENOENT ? "unknown --asr key" : "bad --asr value";
+	return NULL;
 }

@@ -161,6 +161,11 @@ struct dialog_grammar {
 	const char *node;
 	const char *const *phrases; /* every phrase of every audible intent */
 	size_t n;
+	size_t nexpected;           /* phrases[0..nexpected): the intents of
+				       the node's own branches and the
+				       opt-out; the rest are only global
+				       handlers' (the recognizer may weigh
+				       them less) */
 	const char *dtmf;           /* keys that mean something here */
 	unsigned captures;          /* enum dialog_capture bits of the
 				       node's capture: slots */

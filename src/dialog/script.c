@@ -1238,10 +1238,29 @@ static void parse_grading(struct loader *ld, const struct ynode *g)
 
 /* ---- derived data ------------------------------------------------------ */
 
+/* Is intent i one the node waits for: one of its branches, or the
+ * opt-out, which must be heard as well everywhere ("don't call me" stops
+ * the robot wherever it is said)? */
+static bool expected(const struct dialog_script *s, const struct node *n,
+		     size_t i)
+{
+	size_t j;
+
+	if (!strcmp(s->intents[i].name, "opt_out"))
+		return true;
+	for (j = 0; j < n->nbranches; j++) {
+		if (n->branches[j].key == BR_INTENT &&
+		    (size_t)n->branches[j].intent == i)
+			return true;
+	}
+	return false;
+}
+
 /* Which intents each listening node can hear, and its grammar. */
 static int compute_nodes(struct dialog_script *s)
 {
 	size_t i, j, k, np;
+	int pass;
 
 	for (i = 0; i < s->nnodes; i++) {
 		struct node *n = &s->nodes[i];
@@ -1276,12 +1295,19 @@ static int compute_nodes(struct dialog_script *s)
 		n->gphrases = calloc(s->m.nphrases + 1, sizeof(char *));
 		if (!n->gphrases)
 			return ENOMEM;
-		for (k = 0; k < s->m.nphrases; k++) {
-			const struct phrase *ph = &s->m.phrases[k];
+		/* the expected intents' phrases first, then the handlers' */
+		for (pass = 0; pass < 2; pass++) {
+			for (k = 0; k < s->m.nphrases; k++) {
+				const struct phrase *ph = &s->m.phrases[k];
 
-			if (!ph->negative && ph->trigger < 0 &&
-			    idxvec_has(&n->heard, ph->intent))
+				if (ph->negative || ph->trigger >= 0 ||
+				    !idxvec_has(&n->heard, ph->intent) ||
+				    expected(s, n, (size_t)ph->intent) != !pass)
+					continue;
 				n->gphrases[np++] = ph->text;
+			}
+			if (!pass)
+				n->grammar.nexpected = np;
 		}
 		n->grammar.node = n->name;
 		n->grammar.phrases = n->gphrases;

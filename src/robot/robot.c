@@ -1005,8 +1005,9 @@ static void on_listen(struct rcall *rc, const struct dialog_action *a)
 		return;
 	/* the node's phrases and the values it captures (the dialog's
 	 * capture bits are the asr's) */
-	err = asr_grammar_get_caps(&ng, rc->r->asr, g->node, g->phrases,
-				   g->n, g->captures & rc->r->caps);
+	err = asr_grammar_get_node(&ng, rc->r->asr, g->node, g->phrases,
+				   g->n, g->nexpected,
+				   g->captures & rc->r->caps);
 	if (err) {
 		log_msg(LOG_ERROR, cid(rc), "grammar of %s: %s", g->node,
 			strerror(err));
@@ -1800,8 +1801,9 @@ int robot_alloc(struct robot **rp, const struct robot_conf *conf,
 	 * during the disclosure */
 	g = dialog_script_grammar(r->script, NULL);
 	if (g) {
-		err = asr_grammar_get_caps(&r->g_first, r->asr, g->node,
-					   g->phrases, g->n, g->captures & r->caps);
+		err = asr_grammar_get_node(&r->g_first, r->asr, g->node,
+					   g->phrases, g->n, g->nexpected,
+					   g->captures & r->caps);
 		if (err)
 			goto out;
 	}

@@ -284,7 +284,7 @@ static int caps_grammar(const struct asr_lex *lex, enum asr_lang_id lang,
 	if (!err) { /* what the garbage search is built from */
 		char *j = NULL;
 
-		err = asr_gtext_jsgf(&j, gt2, "<garbage>", "<garbage> = g;\n");
+		err = asr_gtext_jsgf(&j, gt2, "<garbage>", "<garbage> = g;\n", 1.0);
 		if (!err && (!strstr(j, " | <garbage>;\n") ||
 			     !strstr(j, gt->rules)))
 			err = EINVAL;
@@ -366,6 +366,140 @@ int test_asr_grammar_caps(void)
 	mem_deref(lex);
 	if (err)
 		TEST_FAIL("Mandarin grammar with captures: %s", strerror(err));
+	return 0;
+}
+
+/* The phrases a node does not expect (marked) go to a rule <others> of
+ * their own, which the decoder can weigh; a phrase also expected stays
+ * with the node's. */
+int test_asr_grammar_others(void)
+{
+	static const char *const ph[] = {"yes", "no", "\x01who is this",
+					 "\x01yes", "\x01who are you",
+					 "\x01stop"};
+	static const char *const one[] = {"yes", "\x01stop"};
+	struct asr_grammar_stats st, st2;
+	struct asr_gtext *gt = NULL, *gt2 = NULL, *gt1 = NULL;
+	struct asr_lex *lex = NULL;
+	char dir[] = "/tmp/callbot-asr-others-XXXXXX", path[1100];
+	char *j = NULL, *j1 = NULL, *j0 = NULL;
+	const char *fail = NULL;
+	size_t k;
+	int err;
+
+	TEST_ERR(asr_lex_load(&lex, CMUDICT));
+	memset(&st, 0, sizeof(st));
+	err = asr_compile_text(&gt, lex, ASR_EN, "t", ph, 6, 0, &st);
+	if (!err)
+		err = asr_compile_text(&gt1, lex, ASR_EN, "t", one, 2, 0, &st2);
+	if (!err)
+		err = asr_gtext_jsgf(&j, gt, NULL, NULL, 1e-6);
+	if (!err)
+		err = asr_gtext_jsgf(&j1, gt1, NULL, NULL, 1e-6);
+	if (!err)
+		err = asr_gtext_jsgf(&j0, gt, NULL, NULL, 1.0);
+	if (err)
+		goto out;
+	if (strcmp(gt->body, "( no | yes )"))
+		fail = "the node's own trie";
+	else if (!strstr(gt->rules, "<others> = ( stop | who ( are you | "
+				    "is this ) );\n"))
+		fail = "the others' rule";
+	else if (!gt->others ||
+		 strcmp(gt->others, "stop\nwho are you\nwho is this\n"))
+		fail = "the others' list";
+	else if (strcmp(gt->utt, "<phrases> | <others>") || st.kept != 5)
+		fail = "<utt> or the count";
+	else if (!strstr(j, "<others> = ( /1e-06/ stop | /1e-06/ who ( are "
+			    "you | is this ) );\n") ||
+		 strstr(j, "/1/"))
+		fail = "the weighted grammar";
+	else if (!strstr(j1, "<others> = /1e-06/ stop;\n"))
+		fail = "a one-phrase rule weighted";
+	else if (strcmp(j0, gt->jsgf) || strchr(gt->jsgf, '/'))
+		fail = "weight 1 writes no weights";
+	else if (!strstr(gt->dict, "\nwho HH UW\n") ||
+		 strchr(gt->dict, '\x01'))
+		fail = "the dictionary";
+	if (fail)
+		goto out;
+
+	/* the list survives the disk cache */
+	if (!mkdtemp(dir)) {
+		err = errno;
+		goto out;
+	}
+	err = asr_gtext_save(gt, dir, "k", &st);
+	if (!err) {
+		memset(&st2, 0, sizeof(st2));
+		err = asr_gtext_load(&gt2, dir, "k", &st2);
+	}
+	if (!err && (!gt2->others || strcmp(gt2->others, gt->others) ||
+		     strcmp(gt2->rules, gt->rules)))
+		fail = "the disk cache";
+	for (k = 0; k < 4; k++) {
+		static const char *const ext[] = {"jsgf", "dict", "stats",
+						  "other"};
+
+		snprintf(path, sizeof(path), "%s/k.%s", dir, ext[k]);
+		(void)unlink(path);
+	}
+	(void)rmdir(dir);
+out:
+	mem_deref(j);
+	mem_deref(j1);
+	mem_deref(j0);
+	mem_deref(gt);
+	mem_deref(gt1);
+	mem_deref(gt2);
+	mem_deref(lex);
+	if (err)
+		TEST_FAIL("others: %s", strerror(err));
+	if (fail)
+		TEST_FAIL("others: %s", fail);
+	return 0;
+}
+
+/* A node's grammar lists the phrases of what it waits for (its branches'
+ * intents and the opt-out) first, the global handlers' after. */
+int test_asr_grammar_expected(void)
+{
+	struct dialog_diags diags = {0};
+	struct dialog_script *s = NULL;
+	const struct dialog_grammar *g;
+	char path[1024];
+	size_t i, affirm = SIZE_MAX, optout = SIZE_MAX, who = SIZE_MAX;
+	size_t complaint = SIZE_MAX;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/scripts/loan-zh.yaml",
+		 tasr_srcdir());
+	err = dialog_script_load(&s, path, &diags);
+	dialog_diags_reset(&diags);
+	if (err)
+		TEST_FAIL("cannot load %s", path);
+	g = dialog_script_grammar(s, "need");
+	for (i = 0; g && i < g->n; i++) {
+		if (!strcmp(g->phrases[i], "有需要"))
+			affirm = i;
+		else if (!strcmp(g->phrases[i], "别再打了"))
+			optout = i;
+		else if (!strcmp(g->phrases[i], "你是谁"))
+			who = i;
+		else if (!strcmp(g->phrases[i], "我要投诉"))
+			complaint = i;
+	}
+	err = !g || !g->nexpected || g->nexpected >= g->n ||
+	      affirm >= g->nexpected || optout >= g->nexpected ||
+	      who == SIZE_MAX || who < g->nexpected ||
+	      complaint == SIZE_MAX || complaint < g->nexpected;
+	if (g)
+		printf("     node need: %zu of %zu phrases expected\n",
+		       g->nexpected, g->n);
+	mem_deref(s);
+	if (err)
+		TEST_FAIL("expected phrases: affirm %zu, opt-out %zu, who %zu",
+			  affirm, optout, who);
 	return 0;
 }
 
@@ -491,6 +625,13 @@ int test_asr_conf(void)
 	ASSERT_EQ(0, asr_conf_set(&c, "gate", "8"));
 	ASSERT_TRUE(c.gate == 8);
 	ASSERT_EQ(EINVAL, asr_conf_set(&c, "gate", "x"));
+	ASSERT_TRUE(isnan(c.other_weight));
+	ASSERT_EQ(0, asr_conf_set(&c, "other_weight", "1e-6"));
+	ASSERT_TRUE(c.other_weight == 1e-6);
+	ASSERT_EQ(0, asr_conf_set(&c, "other_weight", "off"));
+	ASSERT_TRUE(c.other_weight == 1);
+	ASSERT_EQ(EINVAL, asr_conf_set(&c, "other_weight", "0"));
+	ASSERT_EQ(EINVAL, asr_conf_set(&c, "other_weight", "2"));
 	ASSERT_TRUE(isnan(c.highpass));
 	ASSERT_EQ(0, asr_conf_set(&c, "highpass", "250"));
 	ASSERT_TRUE(c.highpass == 250);

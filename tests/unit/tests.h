@@ -58,6 +58,8 @@
 	X(test_asr_words)                                                  \
 	X(test_asr_grammar)                                                \
 	X(test_asr_grammar_caps)                                           \
+	X(test_asr_grammar_others)                                         \
+	X(test_asr_grammar_expected)                                       \
 	X(test_asr_script_grammars)                                        \
 	X(test_asr_conf)                                                   \
 	X(test_asr_resample)                                               \
