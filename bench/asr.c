@@ -70,6 +70,8 @@ struct outcome {
 	double conf;
 	double score;
 	bool rejected;
+	bool value;     /* heard as a spoken value: judged by its own
+			   threshold, not the swept one */
 	unsigned audio_ms;
 	unsigned decode_ms;
 	bool newdec;
@@ -121,6 +123,7 @@ static void on_result(int err, const struct asr_result *r, void *arg)
 		o->conf = r->confidence;
 		o->score = r->score;
 		o->rejected = r->rejected;
+		o->value = r->value;
 		o->audio_ms = r->audio_ms;
 		o->decode_ms = r->decode_ms;
 		o->newdec = r->new_decoder;
@@ -304,9 +307,12 @@ static void split_expected(const struct tasr_set *set,
 	       n[1], pct(ok[1], n[1]), n[0], pct(ok[0], n[0]));
 }
 
-/* Decision at threshold thr for the loop method (empty text: rejected). */
+/* Decision at threshold thr for the loop method (empty text: rejected);
+ * a spoken value keeps the engine's decision, made by value_threshold. */
 static bool rejected_at(const struct outcome *o, double thr)
 {
+	if (o->value)
+		return o->err || o->rejected;
 	return o->err || !o->text[0] || o->score < thr;
 }
 

@@ -31,6 +31,21 @@ run "$CALLBOT" robot --script "$EN" --call 12345
 expect_rc 2
 expect_line err "callbot robot: --call: not a SIP URI: '12345'"
 
+tc="unknown recognizer setting"
+run "$CALLBOT" robot --script "$EN" --call sip:a@127.0.0.1 --asr nosuch=1
+expect_rc 2
+expect_line err "callbot robot: unknown --asr key: 'nosuch=1'"
+
+tc="bad recognizer value"
+run "$CALLBOT" robot --script "$EN" --call sip:a@127.0.0.1 --asr other_weight=2
+expect_rc 2
+expect_line err "callbot robot: bad --asr value: 'other_weight=2'"
+
+tc="recognizer setting without a value"
+run "$CALLBOT" robot --script "$EN" --call sip:a@127.0.0.1 --asr other_weight
+expect_rc 2
+expect_line err "callbot robot: --asr wants KEY=VALUE: 'other_weight'"
+
 tc="bad var"
 run "$CALLBOT" robot --script "$EN" --call sip:a@127.0.0.1 --var noequals
 expect_rc 2
