@@ -558,33 +558,6 @@ static void req_destructor(void *arg)
 		mem_deref(j);
 }
 
-/* Worker: bring the audio to the engine's rate. */
-static int job_resample(struct asr_job *j)
-{
-	int16_t *out;
-	size_t n;
-
-	if (j->srate == j->out_srate)
-		return 0;
-	if (j->out_srate == 2 * j->srate)
-		n = 2 * j->n;
-	else if (2 * j->out_srate == j->srate)
-		n = j->n / 2;
-	else
-		return ENOTSUP;
-	out = mem_alloc((n ? n : 1) * sizeof(*out), NULL);
-	if (!out)
-		return ENOMEM;
-	if (n > j->n)
-		asr_upsample2(out, j->pcm, j->n);
-	else
-		asr_downsample2(out, j->pcm, j->n);
-	mem_deref(j->pcm); /* allocated for this job alone */
-	j->pcm = out;
-	j->n = n;
-	return 0;
-}
-
 static int job_work(void *arg)
 {
 	struct asr_job *j = arg;
@@ -606,7 +579,7 @@ static int job_work(void *arg)
 	}
 	if (j->prepare)
 		goto out;
-	err = job_resample(j);
+	err = asr_resample_mem(&j->pcm, &j->n, j->srate, j->out_srate);
 	j->res.snr_db = NAN;
 	if (!err)
 		err = g->eng->decode(dec, j->pcm, j->n, &j->res);

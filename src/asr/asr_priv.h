@@ -148,6 +148,12 @@ int asr_number_zh(char *out, size_t sz, const char *digits, size_t n,
 void asr_upsample2(int16_t *out, const int16_t *in, size_t n);
 void asr_downsample2(int16_t *out, const int16_t *in, size_t n);
 
+/** Bring *pcmp (a mem object of *np samples, the caller's alone) from
+ *  srate to out_srate, replacing it. @return 0, ENOTSUP (not 2x either
+ *  way), ENOMEM */
+int asr_resample_mem(int16_t **pcmp, size_t *np, unsigned srate,
+		     unsigned out_srate);
+
 /* ---- cache key (asr.c) -------------------------------------------------- */
 
 /** Hex key of (engine, language, model id, phrases, caps): 32 chars +

@@ -8,9 +8,11 @@
  * multiply-adds per output sample: -0.2 dB at 3.4 kHz (all a G.711 call
  * carries), -78 dB at 5 kHz. Any thread (no state).
  */
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <re.h>
 #include "asr/asr.h"
 #include "asr/asr_priv.h"
 
@@ -83,4 +85,31 @@ void asr_downsample2(int16_t *out, const int16_t *in, size_t n)
 				     at(in, n, i + (2 * j + 1)));
 		out[k] = clip(v);
 	}
+}
+
+int asr_resample_mem(int16_t **pcmp, size_t *np, unsigned srate,
+		     unsigned out_srate)
+{
+	int16_t *out;
+	size_t n;
+
+	if (srate == out_srate)
+		return 0;
+	if (out_srate == 2 * srate)
+		n = 2 * *np;
+	else if (2 * out_srate == srate)
+		n = *np / 2;
+	else
+		return ENOTSUP;
+	out = mem_alloc((n ? n : 1) * sizeof(*out), NULL);
+	if (!out)
+		return ENOMEM;
+	if (n > *np)
+		asr_upsample2(out, *pcmp, *np);
+	else
+		asr_downsample2(out, *pcmp, *np);
+	mem_deref(*pcmp);
+	*pcmp = out;
+	*np = n;
+	return 0;
 }

@@ -119,32 +119,6 @@ static void thread_nice(struct transcriber *t, int nice)
 		t->nice = nice;
 }
 
-static int job_resample(struct asr_txjob *j)
-{
-	int16_t *out;
-	size_t n;
-
-	if (j->srate == j->out_srate)
-		return 0;
-	if (j->out_srate == 2 * j->srate)
-		n = 2 * j->n;
-	else if (2 * j->out_srate == j->srate)
-		n = j->n / 2;
-	else
-		return ENOTSUP;
-	out = mem_alloc((n ? n : 1) * sizeof(*out), NULL);
-	if (!out)
-		return ENOMEM;
-	if (n > j->n)
-		asr_upsample2(out, j->pcm, j->n);
-	else
-		asr_downsample2(out, j->pcm, j->n);
-	mem_deref(j->pcm); /* this job's alone */
-	j->pcm = out;
-	j->n = n;
-	return 0;
-}
-
 static bool job_cancelled(struct asr_txjob *j)
 {
 	return __atomic_load_n(&j->cancelled, __ATOMIC_RELAXED) != 0;
@@ -183,7 +157,7 @@ static int job_work(void *arg)
 			goto out;
 		}
 	}
-	err = job_resample(j);
+	err = asr_resample_mem(&j->pcm, &j->n, j->srate, j->out_srate);
 	if (!err)
 		err = j->eng->lm_decode(t->dec, j->pcm, j->n, &j->res);
 out:

@@ -790,6 +790,28 @@ static int gate_check(void)
 	return highpass_check();
 }
 
+/* A request's audio brought to the engine's rate in place. */
+static int resample_mem_check(void)
+{
+	int16_t *pcm = mem_zalloc(160 * sizeof(*pcm), NULL);
+	const int16_t *before = pcm;
+	size_t n = 160;
+
+	if (!pcm)
+		return ENOMEM;
+	pcm[80] = 1000;
+	ASSERT_EQ(0, asr_resample_mem(&pcm, &n, 8000, 8000));
+	ASSERT_TRUE(pcm == before && n == 160);
+	ASSERT_EQ(ENOTSUP, asr_resample_mem(&pcm, &n, 8000, 11025));
+	ASSERT_TRUE(pcm == before && n == 160);
+	ASSERT_EQ(0, asr_resample_mem(&pcm, &n, 8000, 16000));
+	ASSERT_TRUE(n == 320 && pcm[160] > 400);
+	ASSERT_EQ(0, asr_resample_mem(&pcm, &n, 16000, 8000));
+	ASSERT_TRUE(n == 160 && pcm[80] > 400);
+	mem_deref(pcm);
+	return 0;
+}
+
 int test_asr_resample(void)
 {
 	enum { N = 8000 };
@@ -831,6 +853,8 @@ int test_asr_resample(void)
 	ASSERT_TRUE(fabs(10 * log10(e_up / e_in)) < 0.5);
 	/* the 5 kHz tone comes out at least 40 dB down */
 	ASSERT_TRUE(10 * log10(e_ref / (e_alias + 1)) > 40);
+	if (resample_mem_check())
+		return EINVAL;
 	/* and the noise suppressor, the other DSP before decoding */
 	if (denoise_check(ASR_DENOISE_PREROLL) ||
 	    denoise_check(ASR_DENOISE_SEGMENT) || gate_check())
