@@ -39,7 +39,6 @@
  * the same audio.
  */
 #include <errno.h>
-#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +48,7 @@
 #include "core/work.h"
 #include "dialog/dialog.h"
 #include "asr/asr.h"
+#include "mem.h"
 #include "../tests/unit/test_asr.h"
 
 enum { NCOND = 3 };
@@ -188,28 +188,6 @@ static void drain(struct work_pool *pool)
 	tmr_start(&d.t, 0, poll_drain, &d);
 	re_main(NULL);
 	tmr_cancel(&d.t);
-}
-
-/* ---- memory --------------------------------------------------------------*/
-
-static double heap_mb(void)
-{
-	struct mallinfo2 mi = mallinfo2();
-
-	return (double)(mi.uordblks + mi.hblkhd) / 1048576.0;
-}
-
-static double rss_mb(void)
-{
-	FILE *f = fopen("/proc/self/statm", "r");
-	long pages = 0, rss = 0;
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
-		rss = 0;
-	fclose(f);
-	return (double)rss * (double)sysconf(_SC_PAGESIZE) / 1048576.0;
 }
 
 static const char *const *voices_of(const char *lang)
@@ -452,16 +430,16 @@ static int bench_config(const char *models, const char *lang,
 	if (err)
 		return EINVAL;
 
-	h0 = heap_mb();
-	r0 = rss_mb();
+	h0 = bench_heap_mb();
+	r0 = bench_rss_mb();
 	err = asr_alloc(&asr, &conf, pool);
 	if (err) {
 		printf("== %s %s: cannot start (%s)\n", lang, model,
 		       strerror(err));
 		return err;
 	}
-	h1 = heap_mb();
-	r1 = rss_mb();
+	h1 = bench_heap_mb();
+	r1 = bench_rss_mb();
 	t0 = tmr_jiffies();
 	caps = opt_values < 0 ? (strcmp(lang, "zh") ? dg->captures : 0u)
 	       : opt_values ? dg->captures : 0u;
@@ -470,8 +448,8 @@ static int bench_config(const char *models, const char *lang,
 	if (err)
 		goto out;
 	wait_idle(asr, 1); /* compiled, with a first decoder */
-	h2 = heap_mb();
-	r2 = rss_mb();
+	h2 = bench_heap_mb();
+	r2 = bench_rss_mb();
 	asr_grammar_stats(g, &gst);
 	printf("== %s, model %s, rejection %s, %u workers; denoise %s "
 	       "(learn %s), engine args \"%s\"\n",
@@ -504,8 +482,8 @@ static int bench_config(const char *models, const char *lang,
 	}
 	re_main(NULL);
 	wait_idle(asr, 2);
-	h3 = heap_mb();
-	r3 = rss_mb();
+	h3 = bench_heap_mb();
+	r3 = bench_rss_mb();
 	printf("  memory: dictionary %.1f MB; first decoder with the "
 	       "grammar %.1f MB; each further decoder %.1f MB heap, "
 	       "%.1f MB RSS\n",

@@ -24,7 +24,6 @@
  * key lm_args).
  */
 #include <errno.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +33,7 @@
 #include "core/work.h"
 #include "dialog/dialog.h"
 #include "asr/asr.h"
+#include "mem.h"
 #include "../tests/unit/test_asr.h"
 #include "../tests/unit/test_wer.h"
 
@@ -58,26 +58,6 @@ struct run {
 	unsigned c_ref[NCOND], c_err[NCOND], c_audio[NCOND], c_dec[NCOND];
 	int err;
 };
-
-static double heap_mb(void)
-{
-	struct mallinfo2 mi = mallinfo2();
-
-	return (double)(mi.uordblks + mi.hblkhd) / 1048576.0;
-}
-
-static double rss_mb(void)
-{
-	FILE *f = fopen("/proc/self/statm", "r");
-	long pages = 0, rss = 0;
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
-		rss = 0;
-	fclose(f);
-	return (double)rss * (double)sysconf(_SC_PAGESIZE) / 1048576.0;
-}
 
 static void next(struct run *r);
 
@@ -156,8 +136,8 @@ static int bench_model(const char *model, const char *lm_args,
 	err = libre_init();
 	if (err)
 		return err;
-	h0 = heap_mb();
-	r0 = rss_mb();
+	h0 = bench_heap_mb();
+	r0 = bench_rss_mb();
 	err = work_pool_alloc(&pool, 1);
 	asr_conf_init(&c);
 	c.lm_model = model;
@@ -177,8 +157,8 @@ static int bench_model(const char *model, const char *lm_args,
 		err = w.err;
 		goto out;
 	}
-	h1 = heap_mb();
-	r1 = rss_mb();
+	h1 = bench_heap_mb();
+	r1 = bench_rss_mb();
 	next(&r);
 	re_main(NULL);
 	err = r.err;
