@@ -68,7 +68,9 @@ struct asr_gtext {
  * punctuation, digits read as numbers; Mandarin: longest-match
  * segmentation into dictionary words), drop what the dictionary cannot
  * say (logged as warnings naming the grammar), merge shared prefixes into
- * a trie, add the sub-grammars of the captures in caps (enum asr_cap),
+ * a trie (phrases starting with ASR_OTHER_MARK in a second one, the rule
+ * <others>, unless the same phrase is also unmarked), add the
+ * sub-grammars of the captures in caps (enum asr_cap),
  * and cut the dictionary to the words used. st counts what was kept and
  * dropped (caps_kept: the captures compiled in). @return 0, ENOENT when
  * no phrase is left and no capture either, ENOMEM

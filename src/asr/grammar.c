@@ -365,7 +365,7 @@ int asr_compile_text(struct asr_gtext **gtp, const struct asr_lex *lex,
 	struct mbuf *rules = NULL, *top = NULL, *cwords = NULL;
 	struct asr_gtext *gt = NULL;
 	char **v = NULL, bad[64];
-	size_t nv = 0, no = 0, i, k;
+	size_t nv = 0, no = 0, lo, i, k;
 	int err = 0;
 
 	if (!gtp || !lex || (!phrases && n) || !st)
@@ -439,12 +439,11 @@ int asr_compile_text(struct asr_gtext **gtp, const struct asr_lex *lex,
 		nv = k;
 	}
 	/* the others (marked, sorted first): not those the node expects */
-	for (i = 0, k = 0; i < nv && v[i][0] == ASR_OTHER_MARK; i++) {
+	for (lo = 0; lo < nv && v[lo][0] == ASR_OTHER_MARK;)
+		++lo;
+	for (i = 0, k = 0; i < lo; i++) {
 		char *key = v[i] + 1;
-		size_t lo = 0;
 
-		while (lo < nv && v[lo][0] == ASR_OTHER_MARK)
-			++lo;
 		if (bsearch(&key, v + lo, nv - lo, sizeof(*v), cmp_strp))
 			free(v[i]);
 		else
@@ -477,10 +476,9 @@ int asr_compile_text(struct asr_gtext **gtp, const struct asr_lex *lex,
 		err = mb_str(rules, &gt->rules);
 	/* top holds " | <c_x>" per capture */
 	if (!err)
-		err = re_sdprintf(&gt->utt, "%s%s%s%b",
+		err = re_sdprintf(&gt->utt, "%s%s%b",
 				  nv > no ? " | <phrases>" : "",
-				  no ? " | <others>" : "", "", top->buf,
-				  top->end);
+				  no ? " | <others>" : "", top->buf, top->end);
 	if (!err) /* without the first " | " */
 		memmove(gt->utt, gt->utt + 3, strlen(gt->utt + 3) + 1);
 	if (!err)
