@@ -106,8 +106,10 @@ struct asr_conf {
 				    NAN: the model's */
 	double other_weight;     /* the JSGF weight of the phrases a node
 				    does not expect (asr_grammar_get_node),
-				    in (0, 1]; 1: all alike; NAN: the
-				    model's measured default */
+				    in (0, 1]; 1: all alike; below 1e-38
+				    (a float's range) they cannot win at
+				    all; NAN: the model's measured
+				    default */
 	double gate;             /* after suppression, a noise gate opening
 				    this many dB over the segment's floor;
 				    0: none; NAN: the model's */

@@ -544,14 +544,6 @@ static int ps_dec_alloc(struct asr_dec **dp, const struct asr_model *m,
 	cmd_ln_t *cfg;
 	char rate[16], *jsgf = NULL, *argbuf = NULL, *argv[MAX_ARGS];
 	int argc = 0;
-	/* -wbeam 1e-60 for both methods: at pocketsphinx's 7e-29 the word
-	 * exits of a 1,500-phrase trie were pruned so often that an
-	 * utterance could end with no hypothesis at all (an e2e opt-out,
-	 * 不要再联系我, was lost that way) and the right phrase often lost
-	 * to a pruned-in neighbour. bench-asr --quick, accepted with the
-	 * right intent: English 89.4 -> 92.8% (pink 15 dB 90.0 -> 95.0%),
-	 * Mandarin 57.8 -> 60.6%; off-topic rejected 98.1 -> 97.7% and
-	 * 88.4 -> 87.0%; RTF about a quarter higher */
 	bool garbage = m->reject == ASR_REJECT_GARBAGE;
 	int err = 0;
 
@@ -572,6 +564,15 @@ static int ps_dec_alloc(struct asr_dec **dp, const struct asr_model *m,
 	d->gt = mem_ref(cg->gt);
 	snprintf(rate, sizeof(rate), "%u", m->def->srate);
 	{
+		/* -wbeam 1e-60 for both methods: at pocketsphinx's 7e-29 the
+		 * word exits of a 1,500-phrase trie were pruned so often that
+		 * an utterance could end with no hypothesis at all (an e2e
+		 * opt-out, 不要再联系我, was lost that way) and the right
+		 * phrase often lost to a neighbour that survived. bench-asr
+		 * --quick, accepted with the right intent: English 89.4 ->
+		 * 92.8% (pink 15 dB 90.0 -> 95.0%), Mandarin 57.8 -> 60.6%;
+		 * off-topic rejected 98.1 -> 97.7% and 88.4 -> 87.0%; RTF
+		 * about a quarter higher */
 		const char *base[] = {"-hmm", m->hmm, "-dict", "/dev/null",
 				      "-samprate", rate, "-remove_noise",
 				      "no", "-remove_silence", "no", "-cmn",
@@ -605,8 +606,12 @@ static int ps_dec_alloc(struct asr_dec **dp, const struct asr_model *m,
 		err = asr_gtext_jsgf(&jsgf, cg->gt, NULL, NULL, m->other_w);
 	if (err)
 		goto out;
+	/* a word's JSGF weight enters the path score shifted down by
+	 * SENSCR_SHIFT (10), as the acoustic scores are (measured: a
+	 * winner's score moved by exactly this) */
 	if (cg->gt->others && m->other_w != 1.0)
-		d->other_logw = logmath_log(ps_get_logmath(d->ps), m->other_w) >> 10;
+		d->other_logw =
+			logmath_log(ps_get_logmath(d->ps), m->other_w) >> 10;
 	err = grammar_search(d->ps, jsgf ? jsgf : cg->gt->jsgf);
 	if (err)
 		goto out;

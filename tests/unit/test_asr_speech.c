@@ -16,6 +16,7 @@
  * freed (ASan/LSan; see tests/lsan-pocketsphinx.supp for the library's
  * own leaks).
  */
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -649,4 +650,91 @@ int test_asr_values_zh(void)
 	return values("zh", "tdt_sc_8k", values_zh,
 		      sizeof(values_zh) / sizeof(values_zh[0]), "150/50", 8,
 		      60);
+}
+
+/* ---- the weight of what a node does not expect ------------------------- */
+
+/*
+ * "call me later" is a phrase the node does not expect (it expects "call
+ * me back later" and "no"). Weighed at 1e-3 it still wins, and its
+ * rejection score is the one it has unweighed (the decoder takes the
+ * weight back out); weighed at 1e-300 (below a float: no path through
+ * the others) the node's own neighbour wins instead, so the weight
+ * reaches the search. On clean speech it takes that much: at 1e-30,
+ * about 5.6 per frame here, "call me later" still won.
+ */
+int test_asr_prior(void)
+{
+	static const char *const ph[] = {"call me back later", "no",
+					 "call me later"};
+	static const char *const w[3] = {"1", "1e-3", "1e-300"};
+	char tmp[] = "/tmp/callbot-asr-prior-XXXXXX";
+	struct work_pool *pool = NULL;
+	struct asr *asr[3] = {NULL, NULL, NULL};
+	struct asr_grammar *g[3] = {NULL, NULL, NULL};
+	struct outcome out[3];
+	int16_t *pcm = NULL;
+	size_t np = 0, k;
+	bool expired = false;
+	struct tmr t;
+	int err;
+
+	if (!have_model("en-hub4wsj_sc_8k"))
+		return 0;
+	memset(out, 0, sizeof(out));
+	tmr_init(&t);
+	TEST_ERR(libre_init());
+	loop_thread = pthread_self();
+	err = work_pool_alloc(&pool, 2);
+	for (k = 0; k < 3 && !err; k++) {
+		struct asr_conf conf;
+
+		asr_conf_init(&conf);
+		err = asr_conf_set(&conf, "other_weight", w[k]);
+		if (!err)
+			err = asr_alloc(&asr[k], &conf, pool);
+		if (!err)
+			err = asr_grammar_get_node(&g[k], asr[k], "t", ph, 3, 2,
+						   0);
+	}
+	if (!err && !mkdtemp(tmp))
+		err = errno;
+	if (!err) {
+		err = tasr_synth(&pcm, &np, "en", "slt", "call me later", 0, 0,
+				 tmp);
+		(void)rmdir(tmp);
+	}
+	for (k = 0; k < 3 && !err; k++) {
+		err = asr_recognize(NULL, asr[k], g[k], pcm, np, 8000,
+				    on_result, &out[k]);
+		if (!err)
+			++left;
+	}
+	free(pcm);
+	if (!err) {
+		tmr_start(&t, 30000, on_timeout, &expired);
+		if (left)
+			re_main(NULL);
+		tmr_cancel(&t);
+		if (expired)
+			err = ETIMEDOUT;
+	}
+	for (k = 0; k < 3; k++) {
+		printf("     other_weight %-5s: \"%s\" score %.2f%s\n", w[k],
+		       out[k].text, out[k].score,
+		       out[k].rejected ? " (rejected)" : "");
+		mem_deref(g[k]);
+		mem_deref(asr[k]);
+	}
+	if (pool)
+		drain(pool);
+	mem_deref(pool);
+	libre_close();
+	if (err)
+		TEST_FAIL("prior: %s", strerror(err));
+	ASSERT_STREQ("call me later", out[0].text);
+	ASSERT_STREQ("call me later", out[1].text);
+	ASSERT_TRUE(fabs(out[1].score - out[0].score) < 0.01);
+	ASSERT_STREQ("call me back later", out[2].text);
+	return 0;
 }

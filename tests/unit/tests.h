@@ -69,6 +69,7 @@
 	X(test_asr_speech_zh)                                              \
 	X(test_asr_values_en)                                              \
 	X(test_asr_values_zh)                                              \
+	X(test_asr_prior)                                                  \
 	X(test_asr_transcribe)                                             \
 	X(test_asr_transcribe_en)                                          \
 	X(test_asr_transcribe_zh)                                          \
