@@ -33,29 +33,47 @@
 #endif
 #endif
 
-static void tev(struct media_stream *ms, const struct sa *src, uint16_t seq,
-		uint32_t ts, bool m, uint8_t code, bool end, uint16_t dur)
+/* an RTP header: version 2, byte 1 (marker and payload type), seq, ts
+ * and a one-byte ssrc */
+static void rtp_hdr(uint8_t *b, uint8_t mpt, uint16_t seq, uint32_t ts,
+		    uint8_t ssrc)
 {
-	struct mbuf *mb = mbuf_alloc(32);
-	uint8_t b[16] = {0x80, (uint8_t)((m ? 0x80 : 0) | 101)};
-
+	b[0] = 0x80;
+	b[1] = mpt;
 	b[2] = (uint8_t)(seq >> 8);
 	b[3] = (uint8_t)seq;
 	b[4] = (uint8_t)(ts >> 24);
 	b[5] = (uint8_t)(ts >> 16);
 	b[6] = (uint8_t)(ts >> 8);
 	b[7] = (uint8_t)ts;
-	b[8] = 0x12; /* ssrc */
+	b[8] = ssrc;
+}
+
+/* the n bytes at b into ms as a packet from src */
+static void feed(struct media_stream *ms, const struct sa *src,
+		 const uint8_t *b, size_t n)
+{
+	struct mbuf *mb = mbuf_alloc(n);
+
+	if (!mb)
+		return;
+	mbuf_write_mem(mb, b, n);
+	mb->pos = 0;
+	(void)media_stream_input(ms, src, mb);
+	mem_deref(mb);
+}
+
+static void tev(struct media_stream *ms, const struct sa *src, uint16_t seq,
+		uint32_t ts, bool m, uint8_t code, bool end, uint16_t dur)
+{
+	uint8_t b[16] = {0};
+
+	rtp_hdr(b, (uint8_t)((m ? 0x80 : 0) | 101), seq, ts, 0x12);
 	b[12] = code;
 	b[13] = (uint8_t)((end ? 0x80 : 0) | 10);
 	b[14] = (uint8_t)(dur >> 8);
 	b[15] = (uint8_t)dur;
-	if (!mb)
-		return;
-	mbuf_write_mem(mb, b, sizeof(b));
-	mb->pos = 0;
-	(void)media_stream_input(ms, src, mb);
-	mem_deref(mb);
+	feed(ms, src, b, sizeof(b));
 }
 
 int test_media_rfc4733_dedupe(void)
@@ -406,30 +424,17 @@ out:
 static void audio_pkt(struct media_stream *ms, const struct sa *src,
 		      uint16_t seq, double amp, uint32_t *rng)
 {
-	uint8_t b[RTP_HEADER_SIZE + MEDIA_FRAME] = {0x80, 0};
-	struct mbuf *mb = mbuf_alloc(sizeof(b));
-	uint32_t ts = 160u * seq;
+	uint8_t b[RTP_HEADER_SIZE + MEDIA_FRAME] = {0};
 	size_t i;
 
-	b[2] = (uint8_t)(seq >> 8);
-	b[3] = (uint8_t)seq;
-	b[4] = (uint8_t)(ts >> 24);
-	b[5] = (uint8_t)(ts >> 16);
-	b[6] = (uint8_t)(ts >> 8);
-	b[7] = (uint8_t)ts;
-	b[8] = 0x34; /* ssrc */
+	rtp_hdr(b, 0, seq, 160u * seq, 0x34);
 	for (i = 0; i < MEDIA_FRAME; i++) {
 		double v = amp ? amp * (i % 8 < 4 ? 1 : -1)
 			       : 30 * tm_gauss(rng);
 
 		b[RTP_HEADER_SIZE + i] = media_ulaw_enc(tm_clip(v));
 	}
-	if (!mb)
-		return;
-	mbuf_write_mem(mb, b, sizeof(b));
-	mb->pos = 0;
-	(void)media_stream_input(ms, src, mb);
-	mem_deref(mb);
+	feed(ms, src, b, sizeof(b));
 }
 
 /* ticks (one packet each, noise) until the tone packet sent now is
