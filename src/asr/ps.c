@@ -659,6 +659,22 @@ static bool ascii_alnum(unsigned char c)
 	       (c >= 'A' && c <= 'Z');
 }
 
+/* The next word of a hypothesis at *p: its start, its length *wl without
+ * an alternate's "(2)", and *p moved past it; NULL after the last. */
+static const char *hyp_word(const char **p, size_t *wl)
+{
+	const char *w = *p + strspn(*p, " "), *lp;
+	size_t len = strcspn(w, " ");
+
+	if (!len)
+		return NULL;
+	*wl = len;
+	if (w[len - 1] == ')' && (lp = memchr(w, '(', len)) != NULL && lp > w)
+		*wl = (size_t)(lp - w);
+	*p = w + len;
+	return w;
+}
+
 /*
  * The hypothesis as text the matcher reads: alternates' "(2)" and
  * fillers (<sil>, [NOISE], ++NOISE++) dropped, garbage words dropped
@@ -670,44 +686,30 @@ void asr_ps_hyp_text(char *out, size_t sz, const char *hyp,
 		     enum asr_lang_id lang, bool *garbage, bool *value)
 {
 	const size_t ml = strlen(ASR_VALUE_MARK);
-	size_t o = 0;
+	const char *w;
+	size_t o = 0, wl;
 
 	*garbage = false;
 	*value = false;
 	out[0] = '\0';
-	while (hyp && *hyp) {
-		size_t len, wl;
-
-		while (*hyp == ' ')
-			++hyp;
-		len = strcspn(hyp, " ");
-		if (!len)
-			break;
-		wl = len;
-		if (hyp[wl - 1] == ')') {
-			const char *lp = memchr(hyp, '(', wl);
-
-			if (lp && lp > hyp)
-				wl = (size_t)(lp - hyp);
-		}
-		if (wl > ml && !memcmp(hyp + wl - ml, ASR_VALUE_MARK, ml)) {
+	while (hyp && (w = hyp_word(&hyp, &wl)) != NULL) {
+		if (wl > ml && !memcmp(w + wl - ml, ASR_VALUE_MARK, ml)) {
 			wl -= ml;
 			*value = true;
 		}
-		if (wl > 2 && !strncmp(hyp, "g_", 2)) {
+		if (wl > 2 && !strncmp(w, "g_", 2)) {
 			*garbage = true;
 		}
-		else if (!strchr("<[+", hyp[0]) && wl + o + 2 < sz) {
+		else if (!strchr("<[+", w[0]) && wl + o + 2 < sz) {
 			bool latin = o && ascii_alnum((uint8_t)out[o - 1]) &&
-				     ascii_alnum((uint8_t)hyp[0]);
+				     ascii_alnum((uint8_t)w[0]);
 
 			if (o && (lang == ASR_EN || latin))
 				out[o++] = ' ';
-			memcpy(out + o, hyp, wl);
+			memcpy(out + o, w, wl);
 			o += wl;
 			out[o] = '\0';
 		}
-		hyp += len;
 	}
 }
 
@@ -775,36 +777,26 @@ static int16_t *prepare(struct asr_dec *d, const int16_t *pcm, size_t n,
  * the <others> phrases? */
 static bool among_others(const char *others, const char *hyp)
 {
-	char w[512];
-	size_t o = 1, len;
+	char line[512];
+	const char *w;
+	size_t o = 1, wl;
 
-	w[0] = '\n';
-	while (hyp && *hyp) {
-		hyp += strspn(hyp, " ");
-		len = strcspn(hyp, " ");
-		if (!len)
-			break;
-		if (!strchr("<[+", hyp[0])) {
-			size_t wl = len;
-
-			if (hyp[wl - 1] == ')' && memchr(hyp, '(', wl))
-				wl = (size_t)((const char *)memchr(hyp, '(',
-								   wl) -
-					      hyp);
-			if (o + wl + 3 > sizeof(w))
-				return false;
-			if (o > 1)
-				w[o++] = ' ';
-			memcpy(w + o, hyp, wl);
-			o += wl;
-		}
-		hyp += len;
+	line[0] = '\n';
+	while (hyp && (w = hyp_word(&hyp, &wl)) != NULL) {
+		if (strchr("<[+", w[0]))
+			continue;
+		if (o + wl + 3 > sizeof(line))
+			return false;
+		if (o > 1)
+			line[o++] = ' ';
+		memcpy(line + o, w, wl);
+		o += wl;
 	}
-	w[o++] = '\n';
-	w[o] = '\0';
+	line[o++] = '\n';
+	line[o] = '\0';
 	if (o <= 2)
 		return false;
-	return !strncmp(others, w + 1, o - 1) || strstr(others, w);
+	return !strncmp(others, line + 1, o - 1) || strstr(others, line);
 }
 
 static int ps_decode(struct asr_dec *d, const int16_t *in, size_t n,
