@@ -395,7 +395,7 @@ static void fnv64(uint64_t *h, const void *p, size_t n)
 
 void asr_key(char key[33], const char *engine, const char *lang,
 	     const char *model_id, const char *const *phrases, size_t n,
-	     unsigned caps)
+	     size_t nexpected, unsigned caps)
 {
 	/* two FNV-1a streams with different seeds: a 128-bit key */
 	uint64_t h[2] = {0xcbf29ce484222325ull, 0x84222325cbf29ce4ull};
@@ -409,6 +409,8 @@ void asr_key(char key[33], const char *engine, const char *lang,
 		for (i = 0; i < n; i++)
 			fnv64(&h[k], phrases[i], strlen(phrases[i]) + 1);
 		fnv64(&h[k], &caps, sizeof(caps));
+		if (nexpected < n) /* all alike keeps the keys it had */
+			fnv64(&h[k], &nexpected, sizeof(nexpected));
 	}
 	snprintf(key, 33, "%016llx%016llx", (unsigned long long)h[0],
 		 (unsigned long long)h[1]);
@@ -809,49 +811,16 @@ int asr_grammar_get(struct asr_grammar **gp, struct asr *asr,
 	return asr_grammar_get_caps(gp, asr, name, phrases, n, 0);
 }
 
-int asr_grammar_get_node(struct asr_grammar **gp, struct asr *asr,
-			 const char *name, const char *const *phrases,
-			 size_t n, size_t nexpected, unsigned caps)
-{
-	const char **v;
-	char **own;
-	size_t i, k;
-	int err = 0;
-
-	if (nexpected >= n || !phrases)
-		return asr_grammar_get_caps(gp, asr, name, phrases, n, caps);
-	v = calloc(n, sizeof(*v));
-	own = calloc(n - nexpected, sizeof(*own));
-	if (!v || !own) {
-		err = ENOMEM;
-		goto out;
-	}
-	for (i = 0, k = 0; i < n && !err; i++) {
-		if (!phrases[i]) {
-			err = EINVAL;
-		}
-		else if (i < nexpected) {
-			v[i] = phrases[i];
-		}
-		else {
-			err = re_sdprintf(&own[k], "%c%s", ASR_OTHER_MARK,
-					  phrases[i]);
-			v[i] = own[k++];
-		}
-	}
-	if (!err)
-		err = asr_grammar_get_caps(gp, asr, name, v, n, caps);
-out:
-	for (i = 0; own && i < n - nexpected; i++)
-		mem_deref(own[i]);
-	free(own);
-	free(v);
-	return err;
-}
-
 int asr_grammar_get_caps(struct asr_grammar **gp, struct asr *asr,
 			 const char *name, const char *const *phrases,
 			 size_t n, unsigned caps)
+{
+	return asr_grammar_get_node(gp, asr, name, phrases, n, n, caps);
+}
+
+int asr_grammar_get_node(struct asr_grammar **gp, struct asr *asr,
+			 const char *name, const char *const *phrases,
+			 size_t n, size_t nexpected, unsigned caps)
 {
 	struct asr_grammar *g;
 	char key[33];
@@ -867,7 +836,7 @@ int asr_grammar_get_caps(struct asr_grammar **gp, struct asr *asr,
 	}
 	caps &= ASR_CAP_ALL;
 	asr_key(key, asr->eng->name, asr->lang,
-		asr->eng->model_id(asr->model), phrases, n, caps);
+		asr->eng->model_id(asr->model), phrases, n, nexpected, caps);
 	LIST_FOREACH(&asr->grammars, le)
 	{
 		g = le->data;
@@ -898,8 +867,11 @@ int asr_grammar_get_caps(struct asr_grammar **gp, struct asr *asr,
 		err = ENOMEM;
 		goto out;
 	}
+	/* the phrases the node does not expect carry the compiler's mark */
 	for (g->n = 0; g->n < n; g->n++) {
-		err = re_sdprintf(&g->phrases[g->n], "%s", phrases[g->n]);
+		err = re_sdprintf(&g->phrases[g->n], "%s%s",
+				  g->n < nexpected ? "" : ASR_OTHER_MARK_S,
+				  phrases[g->n]);
 		if (err)
 			goto out;
 	}

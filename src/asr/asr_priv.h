@@ -84,6 +84,7 @@ int asr_compile_text(struct asr_gtext **gtp, const struct asr_lex *lex,
  *  asr_grammar_get_node()): the compiler puts those in a rule <others>
  *  of their own, which the decoder weighs by other_weight. */
 #define ASR_OTHER_MARK '\x01'
+#define ASR_OTHER_MARK_S "\x01"
 
 /** The suffix of the capture rules' words ("twenty_v"): the decoder
  *  strips it and so knows a spoken value from a phrase. */
@@ -158,11 +159,11 @@ int asr_resample_mem(int16_t **pcmp, size_t *np, unsigned srate,
 
 /* ---- cache key (asr.c) -------------------------------------------------- */
 
-/** Hex key of (engine, language, model id, phrases, caps): 32 chars +
- *  NUL. */
+/** Hex key of (engine, language, model id, phrases, how many of them
+ *  the node expects, caps): 32 chars + NUL. */
 void asr_key(char key[33], const char *engine, const char *lang,
 	     const char *model_id, const char *const *phrases, size_t n,
-	     unsigned caps);
+	     size_t nexpected, unsigned caps);
 
 /* ---- noise suppression (denoise.c) -------------------------------------- */
 

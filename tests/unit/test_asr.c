@@ -194,13 +194,19 @@ int test_asr_grammar(void)
 	}
 
 	/* the key depends on the phrases, the model and the language */
-	asr_key(key, "pocketsphinx", "en", "m", ph, 7, 0);
-	asr_key(key2, "pocketsphinx", "en", "m", ph, 6, 0);
+	asr_key(key, "pocketsphinx", "en", "m", ph, 7, 7, 0);
+	asr_key(key2, "pocketsphinx", "en", "m", ph, 6, 6, 0);
 	if (strlen(key) != 32 || !strcmp(key, key2)) {
 		err = EINVAL;
 		goto out;
 	}
-	asr_key(key2, "pocketsphinx", "zh", "m", ph, 7, 0);
+	asr_key(key2, "pocketsphinx", "zh", "m", ph, 7, 7, 0);
+	if (!strcmp(key, key2)) {
+		err = EINVAL;
+		goto out;
+	}
+	/* and on which of them the node expects */
+	asr_key(key2, "pocketsphinx", "en", "m", ph, 7, 3, 0);
 	if (!strcmp(key, key2)) {
 		err = EINVAL;
 		goto out;
@@ -269,7 +275,7 @@ static int caps_grammar(const struct asr_lex *lex, enum asr_lang_id lang,
 		err = errno;
 		goto out;
 	}
-	asr_key(key, "pocketsphinx", "en", "m", ph, n, ASR_CAP_ALL);
+	asr_key(key, "pocketsphinx", "en", "m", ph, n, n, ASR_CAP_ALL);
 	err = asr_gtext_save(gt, dir, key, &st);
 	if (!err) {
 		memset(&st2, 0, sizeof(st2));
@@ -319,9 +325,9 @@ int test_asr_grammar_caps(void)
 	ASSERT_EQ(ASR_CAP_TIME, DIALOG_CAP_TIME);
 
 	/* captures change the key */
-	asr_key(k0, "pocketsphinx", "en", "m", ph, 2, 0);
-	asr_key(k1, "pocketsphinx", "en", "m", ph, 2, ASR_CAP_AMOUNT);
-	asr_key(k2, "pocketsphinx", "en", "m", ph, 2, ASR_CAP_TIME);
+	asr_key(k0, "pocketsphinx", "en", "m", ph, 2, 2, 0);
+	asr_key(k1, "pocketsphinx", "en", "m", ph, 2, 2, ASR_CAP_AMOUNT);
+	asr_key(k2, "pocketsphinx", "en", "m", ph, 2, 2, ASR_CAP_TIME);
 	ASSERT_TRUE(strcmp(k0, k1) && strcmp(k1, k2) && strcmp(k0, k2));
 
 	TEST_ERR(asr_lex_load(&lex, CMUDICT));
