@@ -379,6 +379,115 @@ static void crossval(const struct tasr_set *set,
 
 /* ---- one configuration -------------------------------------------------- */
 
+/* ---- the second opinion ------------------------------------------------- */
+
+struct second {
+	bool asked;
+	int err;
+	char text[256];
+	unsigned audio_ms, decode_ms;
+};
+
+static void on_transcript(int err, const struct asr_result *r, void *arg)
+{
+	struct second *o = arg;
+
+	o->err = err;
+	if (!err) {
+		snprintf(o->text, sizeof(o->text), "%s", r->transcript);
+		o->audio_ms = r->audio_ms;
+		o->decode_ms = r->decode_ms;
+	}
+	if (--remaining == 0)
+		re_cancel();
+}
+
+/* Would the robot's second opinion take it? A rejected guess with an
+ * intent is accepted when the language-model transcript has the same
+ * intent (robot.c, verify). */
+static bool verified(const struct dialog_script *s, const struct outcome *o,
+		     const struct second *so)
+{
+	const char *gi;
+
+	if (o->err || !o->rejected || !so->asked || so->err)
+		return false;
+	gi = intent_of(s, o->text);
+	return gi && same(gi, intent_of(s, so->text));
+}
+
+/* The robot's second opinion on the rejected utterances (English): each
+ * rejected guess that names an intent is transcribed with the language
+ * model, one at a time, and accepted when both name the same intent. */
+static void second_opinion(struct asr *asr, const struct tasr_set *set,
+			   const struct dialog_script *s,
+			   const struct audio *au, const struct outcome *out,
+			   size_t na)
+{
+	struct second *so;
+	unsigned nin[NCOND] = {0}, ok0[NCOND] = {0}, ok1[NCOND] = {0};
+	unsigned noff[NCOND] = {0}, rej0[NCOND] = {0}, rej1[NCOND] = {0};
+	unsigned asked = 0, wrong = 0;
+	unsigned long a_ms = 0, d_ms = 0;
+	size_t i;
+	int c;
+
+	if (asr_transcribe_check(asr))
+		return;
+	so = calloc(na, sizeof(*so));
+	if (!so)
+		return;
+	for (i = 0; i < na; i++) {
+		/* as the robot: from confidence 0.25 (SECOND_OPINION_MIN) */
+		if (out[i].err || !out[i].rejected || out[i].conf < 0.25 ||
+		    !intent_of(s, out[i].text))
+			continue;
+		remaining = 1;
+		if (asr_transcribe(NULL, asr, au[i].pcm, au[i].n, 8000,
+				   on_transcript, &so[i]))
+			continue;
+		re_main(NULL);
+		so[i].asked = true;
+		++asked;
+		a_ms += so[i].audio_ms;
+		d_ms += so[i].decode_ms;
+	}
+	for (i = 0; i < na; i++) {
+		const struct tasr_utt *u = &set->v[au[i].utt];
+		const char *it = out[i].err ? NULL : intent_of(s, out[i].text);
+		bool acc0 = !out[i].err && !out[i].rejected;
+		bool v = verified(s, &out[i], &so[i]);
+
+		c = au[i].cond;
+		if (verbose && v)
+			printf("  VERIFIED %s %s: \"%s\" -> \"%s\" / LM "
+			       "\"%s\" (%s)\n",
+			       u->in ? "in " : "off", cond_name[c], u->text,
+			       out[i].text, so[i].text, it);
+		if (u->in) {
+			++nin[c];
+			ok0[c] += acc0 && same(it, u->intent);
+			ok1[c] += (acc0 || v) && same(it, u->intent);
+			wrong += v && !same(it, u->intent);
+		}
+		else {
+			++noff[c];
+			rej0[c] += !acc0;
+			rej1[c] += !acc0 && !v;
+		}
+	}
+	printf("  second opinion (LM transcript, same intent as the rejected "
+	       "guess): %u transcribed, RTF %.3f; %u in-grammar accepted "
+	       "with a wrong intent\n",
+	       asked, a_ms ? (double)d_ms / a_ms : 0, wrong);
+	for (c = 0; c < NCOND; c++)
+		printf("    %-7s accepted +right %.1f%% -> %.1f%%, off-topic "
+		       "rejected %.1f%% -> %.1f%%\n",
+		       cond_name[c], pct(ok0[c], nin[c]), pct(ok1[c], nin[c]),
+		       pct(rej0[c], noff[c]), pct(rej1[c], noff[c]));
+	free(so);
+}
+
 static int bench_config(const char *models, const char *lang,
 			const char *model, const char *reject,
 			struct work_pool *pool, unsigned threads,
@@ -537,6 +646,7 @@ static int bench_config(const char *models, const char *lang,
 		if (verbose)
 			sweep(set, s, au, out, na);
 		crossval(set, s, au, out, na);
+		second_opinion(asr, set, s, au, out, na);
 	}
 	asr_stats(asr, &st);
 	printf("  decoders built %u, requests %u served by a pooled "

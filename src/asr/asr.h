@@ -356,6 +356,16 @@ int asr_transcribe(struct asr_req **reqp, struct asr *asr,
 		   const int16_t *pcm, size_t n, unsigned srate,
 		   asr_result_h *resh, void *arg);
 
+/**
+ * asr_transcribe(), ahead of the waiting ones (behind those asked for the
+ * same way) and never refused for a full queue: for a caller that waits
+ * on the answer (the robot's second opinion on a rejected utterance). It
+ * still waits for the decode running, and runs at lm_nice.
+ */
+int asr_transcribe_first(struct asr_req **reqp, struct asr *asr,
+			 const int16_t *pcm, size_t n, unsigned srate,
+			 asr_result_h *resh, void *arg);
+
 /** Can asr transcribe? 0, ENOTSUP (language or engine), ENOENT (the
  *  model files are missing; logged when the asr was made), EINVAL. */
 int asr_transcribe_check(const struct asr *asr);

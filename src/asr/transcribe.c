@@ -90,6 +90,7 @@ struct asr_txjob {
 	int cancelled;              /* atomic: set on the loop, read on the
 				       thread before it starts */
 	bool built;                 /* it built the decoder (thread) */
+	bool first;                 /* asr_transcribe_first() */
 	uint64_t t_queue;           /* ns, CLOCK_MONOTONIC */
 	uint64_t t_work;            /* the thread took it */
 	unsigned audio_ms;
@@ -366,9 +367,9 @@ int asr_transcribe_check(const struct asr *asr)
 	return tx ? tx->cerr : EINVAL;
 }
 
-int asr_transcribe(struct asr_req **reqp, struct asr *asr,
-		   const int16_t *pcm, size_t n, unsigned srate,
-		   asr_result_h *resh, void *arg)
+static int transcribe(struct asr_req **reqp, struct asr *asr,
+		      const int16_t *pcm, size_t n, unsigned srate,
+		      asr_result_h *resh, void *arg, bool first)
 {
 	struct asr_tx *tx = asr_tx_get(asr);
 	struct asr_req *req = NULL;
@@ -387,7 +388,7 @@ int asr_transcribe(struct asr_req **reqp, struct asr *asr,
 			return err;
 	}
 	t = tx->t;
-	if (t->running && list_count(&t->queue) >= tx->max_queue) {
+	if (!first && t->running && list_count(&t->queue) >= tx->max_queue) {
 		++tx->st.dropped;
 		return EBUSY;
 	}
@@ -427,12 +428,40 @@ int asr_transcribe(struct asr_req **reqp, struct asr *asr,
 	++tx->st.requests;
 	j->t_queue = now_ns();
 	list_append(&tx->jobs, &j->tle, j);
-	list_append(&t->queue, &j->le, j);
+	j->first = first;
+	if (first) {
+		struct le *le = list_head(&t->queue);
+
+		/* behind the other urgent ones, ahead of the rest */
+		while (le && ((struct asr_txjob *)le->data)->first)
+			le = le->next;
+		if (le)
+			list_insert_before(&t->queue, le, &j->le, j);
+		else
+			list_append(&t->queue, &j->le, j);
+	}
+	else {
+		list_append(&t->queue, &j->le, j);
+	}
 	dispatch(t);
 	return 0;
 out:
 	mem_deref(j);
 	return err;
+}
+
+int asr_transcribe(struct asr_req **reqp, struct asr *asr,
+		   const int16_t *pcm, size_t n, unsigned srate,
+		   asr_result_h *resh, void *arg)
+{
+	return transcribe(reqp, asr, pcm, n, srate, resh, arg, false);
+}
+
+int asr_transcribe_first(struct asr_req **reqp, struct asr *asr,
+			 const int16_t *pcm, size_t n, unsigned srate,
+			 asr_result_h *resh, void *arg)
+{
+	return transcribe(reqp, asr, pcm, n, srate, resh, arg, true);
 }
 
 void asr_transcribe_stats(const struct asr *asr,

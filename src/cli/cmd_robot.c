@@ -142,6 +142,7 @@ static int parse(struct opts *o, int argc, char *argv[])
 	const char *models = NULL, *model = NULL, *reject = NULL;
 	const char *end_ms = NULL, *threshold = NULL, *values = NULL;
 	const char *transcripts = NULL, *tx_wait = NULL;
+	const char *second = NULL, *second_ms = NULL;
 	bool bad = false;
 	struct stat st;
 	struct sa sa;
@@ -170,6 +171,10 @@ static int parse(struct opts *o, int argc, char *argv[])
 		    cli_opt(argc, argv, &i, "--unanswered",
 			    &o->rconf.unanswered, &bad) ||
 		    cli_opt(argc, argv, &i, "--transcript-wait", &tx_wait,
+			    &bad) ||
+		    cli_opt(argc, argv, &i, "--second-opinion", &second,
+			    &bad) ||
+		    cli_opt(argc, argv, &i, "--second-opinion-ms", &second_ms,
 			    &bad) ||
 		    cli_opt(argc, argv, &i, "--tts-cache", &o->rconf.tts_cache,
 			    &bad) ||
@@ -269,10 +274,13 @@ static int parse(struct opts *o, int argc, char *argv[])
 	    !num_opt("--max-calls", max, UINT_MAX, &o->max_calls) ||
 	    !num_opt("--end-ms", end_ms, 5000, &o->rconf.end_ms) ||
 	    !num_opt("--transcript-wait", tx_wait, 600000,
-		     &o->rconf.transcript_wait_ms))
+		     &o->rconf.transcript_wait_ms) ||
+	    !num_opt("--second-opinion-ms", second_ms, 60000,
+		     &o->rconf.second_opinion_ms))
 		return 2;
 	if (!on_off("--values", values, &o->rconf.values) ||
-	    !on_off("--transcripts", transcripts, &o->rconf.transcripts))
+	    !on_off("--transcripts", transcripts, &o->rconf.transcripts) ||
+	    !on_off("--second-opinion", second, &o->rconf.second_opinion))
 		return 2;
 	if (o->rconf.unanswered && !writable_file(o->rconf.unanswered))
 		return 2;

@@ -47,11 +47,19 @@ enum {
 	MAX_SEGQ = 8,              /* utterances waiting for the recognizer */
 	TRANSCRIPT_WAIT_MS = 10000, /* an ended call's report waits so long
 				       for its transcripts */
+	SECOND_OPINION_MS = 1500,  /* a rejected utterance waits so long
+				      for the language model's opinion */
 };
 
 /* rejected guesses at or above this confidence that name an opt-out are
  * honoured (e2e: 不要给我打电话 rejected at 0.33; noise guesses 0.0-0.2) */
 static const double RESCUE_MIN = 0.25;
+
+/* rejected guesses below this confidence get no second opinion: off-topic
+ * sentences score 0.00-0.01 (e2e, bench-asr), the answers it saves near
+ * the threshold ("sure" 0.47); it spares the language model most of the
+ * work */
+static const double SECOND_OPINION_MIN = 0.25;
 
 struct robot {
 	struct dialog_script *script;
@@ -69,6 +77,9 @@ struct robot {
 	void *arg;
 	unsigned clips_pending;
 	bool transcripts;            /* of unanswered utterances */
+	bool second_opinion;         /* rejected guesses checked by the
+					language model */
+	unsigned second_opinion_ms;
 	unsigned transcript_wait_ms;
 	unsigned reports_waiting;    /* ended calls waiting for them */
 	FILE *unanswered;            /* the queue's file, or NULL */
@@ -100,6 +111,8 @@ struct turn {
 	bool interruptible, interrupted, done, failed;
 	bool rejected, barge_in, ignored;
 	bool rescued;      /* a rejected opt-out, honoured */
+	bool verified;     /* rejected, then accepted on the language
+			      model's agreeing opinion */
 	unsigned played_ms, audio_ms, decode_ms, barge_ms;
 	unsigned ready_ms;  /* from the VAD's END to the text */
 	double confidence;
@@ -144,10 +157,36 @@ struct spec {
 	unsigned audio_ms, decode_ms;
 };
 
+/*
+ * The second opinion. The grammar's margin rejects some utterances that
+ * were in fact answers ("sure" in pink noise, a margin just below the
+ * threshold); the free-form transcriber, an n-gram language model over
+ * the whole dictionary, often hears them right. So a rejected guess that
+ * names an intent waits (at most second_opinion_ms) for the transcript
+ * of the same audio, and is accepted when the transcript names the same
+ * intent at this node: two decoders with different models and search
+ * spaces agreeing. Off-topic speech rarely makes the language model say
+ * the grammar's phrase. The transcript is the one the unanswered queue
+ * would have asked for anyway, so a still rejected utterance is not
+ * transcribed twice. English only (no Mandarin language model).
+ */
+struct verify {
+	struct rcall *rc;
+	struct segitem *si;
+	struct asr_req *req;
+	struct tmr tmr;
+	char *text;          /* the rejected guess */
+	const char *intent;  /* what the matcher finds in it here (the
+				script's) */
+	struct asr_result res; /* the grammar's result; text is ours */
+};
+
 struct segitem {
 	struct le le;
 	struct vad_seg *seg;
 	struct spec *spec;   /* the early result this END confirmed */
+	char *transcript;    /* the second opinion's, or NULL */
+	bool verified;       /* ... which agreed with the guess */
 	bool barge_in;
 	unsigned barge_ms;
 	unsigned t_ms;
@@ -165,6 +204,7 @@ struct rcall {
 	struct spec *spec;          /* early recognition of the utterance
 				       still running, or NULL */
 	struct segitem *cur;        /* its utterance */
+	struct verify *verify;      /* its second opinion, or NULL */
 	struct turn *cur_turn;      /* the callee turn being fed */
 	struct vad_seg *cur_seg;    /* ... and its audio */
 	struct list segq;
@@ -490,6 +530,7 @@ static void segitem_destructor(void *arg)
 	list_unlink(&si->le);
 	mem_deref(si->seg);
 	mem_deref(si->spec);
+	mem_deref(si->transcript);
 }
 
 /* An unanswered utterance: keep its audio for the operator. */
@@ -680,7 +721,8 @@ static void unanswered_keep(struct rcall *rc, struct turn *t,
 		str_dup(&t->node, node);
 	if (!t->clip && seg && r->record_dir)
 		t->clip = clip_save(rc, seg);
-	if (!r->transcripts || !seg || !seg->n) {
+	if (!r->transcripts || !seg || !seg->n || t->transcript) {
+		/* none, or the second opinion's already */
 		unanswered_line(rc, t);
 		return;
 	}
@@ -731,7 +773,13 @@ static void heard(struct rcall *rc, struct segitem *si, int err,
 		t->rejected = res->rejected;
 		t->audio_ms = res->audio_ms;
 		t->decode_ms = res->decode_ms;
-		if (res->rejected && res->confidence >= RESCUE_MIN &&
+		if (res->rejected && si && si->verified) {
+			/* the language model heard the same intent */
+			t->rejected = false;
+			t->verified = true;
+			str_dup(&t->text, res->text);
+		}
+		else if (res->rejected && res->confidence >= RESCUE_MIN &&
 		    optout_guess(rc, res->text)) {
 			/* below the rejection threshold, but what it sounds
 			 * most like is a request to stop: honour it (a lost
@@ -750,6 +798,8 @@ static void heard(struct rcall *rc, struct segitem *si, int err,
 		}
 	}
 	if (t && si) {
+		if (si->transcript)
+			str_dup(&t->transcript, si->transcript);
 		t->ready_ms = (unsigned)(tmr_jiffies() - si->end_at);
 		t->barge_in = si->barge_in;
 		t->barge_ms = si->barge_ms;
@@ -771,7 +821,9 @@ static void heard(struct rcall *rc, struct segitem *si, int err,
 	ev.type = DIALOG_EV_UTTERANCE;
 	ev.t_ms = elapsed(rc);
 	ev.text = t && t->text ? t->text : "";
+	/* a verified guess is accepted at the acceptance boundary */
 	ev.confidence = t && t->rescued ? 1.0
+			: t && t->verified && t->confidence < 0.5 ? 0.5
 			: t && !t->rejected ? t->confidence : 0;
 	if (t && si && t->rejected)
 		unanswered_keep(rc, t, si->seg, dialog_node(rc->sess));
@@ -782,17 +834,157 @@ static void heard(struct rcall *rc, struct segitem *si, int err,
 	return;
 }
 
-static void asr_h(int err, const struct asr_result *res, void *arg)
+/* The utterance's result goes to the dialog; the next one may start. */
+static void deliver(struct rcall *rc, struct segitem *si, int err,
+		    const struct asr_result *res)
 {
-	struct rcall *rc = arg;
-	struct segitem *si = rc->cur;
-
-	rc->req = mem_deref(rc->req);
 	rc->cur = NULL;
 	heard(rc, si, err, res);
 	mem_deref(si);
 	recognize_next(rc);
 	silence_arm(rc);
+}
+
+/* ---- the second opinion (struct verify) --------------------------------- */
+
+static void verify_destructor(void *arg)
+{
+	struct verify *v = arg;
+
+	tmr_cancel(&v->tmr);
+	mem_deref(v->req);
+	mem_deref(v->text);
+}
+
+/* The opinion is in (transcript) or will not come (NULL): deliver. */
+static void verify_end(struct verify *v, const char *transcript)
+{
+	struct rcall *rc = v->rc;
+	struct segitem *si = v->si;
+	struct asr_result res = v->res;
+	struct dialog_match m;
+
+	rc->verify = NULL;
+	if (transcript) {
+		str_dup(&si->transcript, transcript);
+		si->verified = !dialog_match(rc->r->script,
+					     dialog_node(rc->sess),
+					     transcript, &m) &&
+			       m.intent && !strcmp(m.intent, v->intent);
+		log_msg(LOG_INFO, cid(rc), "second opinion \"%s\": %s",
+			transcript, si->verified ? "agrees, accepted"
+			: "differs, still rejected");
+	}
+	res.text = v->text;
+	deliver(rc, si, 0, &res);
+	mem_deref(v);
+}
+
+static void verify_h(int err, const struct asr_result *res, void *arg)
+{
+	struct verify *v = arg;
+
+	v->req = mem_deref(v->req);
+	tmr_cancel(&v->tmr);
+	if (err || !res)
+		log_msg(LOG_WARN, cid(v->rc), "no second opinion: %s",
+			strerror(err ? err : EINVAL));
+	verify_end(v, !err && res ? res->transcript : NULL);
+}
+
+static void verify_timeout(void *arg)
+{
+	struct verify *v = arg;
+
+	log_msg(LOG_INFO, cid(v->rc), "no second opinion within %u ms: "
+		"rejected", v->rc->r->second_opinion_ms);
+	v->req = mem_deref(v->req); /* cancelled */
+	verify_end(v, NULL);
+}
+
+/* Ask the second opinion on a rejected guess that names an intent here;
+ * false when it does not apply (the result is delivered at once). */
+static bool verify_start(struct rcall *rc, struct segitem *si,
+			 const struct asr_result *res)
+{
+	struct robot *r = rc->r;
+	struct dialog_match m;
+	struct verify *v;
+
+	if (!r->second_opinion || !res->rejected || !res->text ||
+	    !res->text[0] || !rc->listening || !si || !si->seg ||
+	    !si->seg->n || dialog_ended(rc->sess))
+		return false;
+	if (res->confidence < SECOND_OPINION_MIN)
+		return false;
+	/* a guess that opts out is honoured at once (heard()) */
+	if (res->confidence >= RESCUE_MIN && optout_guess(rc, res->text))
+		return false;
+	if (dialog_match(r->script, dialog_node(rc->sess), res->text, &m) ||
+	    !m.intent)
+		return false;
+	v = mem_zalloc(sizeof(*v), verify_destructor);
+	if (!v)
+		return false;
+	v->rc = rc;
+	v->si = si;
+	v->res = *res;
+	v->intent = m.intent;
+	if (str_dup(&v->text, res->text) ||
+	    asr_transcribe_first(&v->req, r->asr, si->seg->pcm, si->seg->n,
+				 8000, verify_h, v)) {
+		mem_deref(v);
+		return false;
+	}
+	tmr_start(&v->tmr, r->second_opinion_ms, verify_timeout, v);
+	rc->verify = v;
+	rc->cur = si;
+	return true;
+}
+
+/* The call ended while a rejected utterance waited for its second
+ * opinion: the dialog will not hear it, but the report and the
+ * unanswered queue keep it, rejected (a fresh transcript is asked for,
+ * which the report waits for as for any other). */
+static void verify_drop(struct rcall *rc)
+{
+	struct verify *v = rc->verify;
+	struct segitem *si;
+	struct turn *t;
+
+	if (!v)
+		return;
+	rc->verify = NULL;
+	v->req = mem_deref(v->req);
+	si = v->si;
+	t = turn_add(rc, T_CALLEE, si->t_ms);
+	if (t) {
+		t->rejected = true;
+		t->confidence = v->res.confidence;
+		t->audio_ms = v->res.audio_ms;
+		t->decode_ms = v->res.decode_ms;
+		str_dup(&t->text, "");
+		str_dup(&t->guess, v->text);
+		unanswered_keep(rc, t, si->seg, dialog_node(rc->sess));
+	}
+	mem_deref(v);
+}
+
+/* A recognition result: to the dialog, or first to the second opinion. */
+static void recognized(struct rcall *rc, struct segitem *si, int err,
+		       const struct asr_result *res)
+{
+	if (!err && res && verify_start(rc, si, res))
+		return;
+	deliver(rc, si, err, res);
+}
+
+static void asr_h(int err, const struct asr_result *res, void *arg)
+{
+	struct rcall *rc = arg;
+
+	rc->req = mem_deref(rc->req);
+	recognized(rc, rc->cur, err, res);
 }
 
 /* An utterance whose early result was taken: deliver it once done. */
@@ -810,11 +1002,7 @@ static void spec_deliver(struct rcall *rc)
 	res.rejected = sp->rejected;
 	res.audio_ms = sp->audio_ms;
 	res.decode_ms = sp->decode_ms;
-	rc->cur = NULL;
-	heard(rc, si, sp->err, sp->err ? NULL : &res);
-	mem_deref(si);
-	recognize_next(rc);
-	silence_arm(rc);
+	recognized(rc, si, sp->err, sp->err ? NULL : &res);
 }
 
 static void spec_destructor(void *arg)
@@ -1215,6 +1403,8 @@ static int turn_json(struct mbuf *mb, const struct turn *t)
 			err |= mbuf_write_str(mb, ",\"ignored\":true");
 		if (t->rescued)
 			err |= mbuf_write_str(mb, ",\"rescued\":true");
+		if (t->verified)
+			err |= mbuf_write_str(mb, ",\"verified\":true");
 		if (t->barge_in)
 			err |= mbuf_printf(mb, ",\"barge_ms\":%u", t->barge_ms);
 		err |= mbuf_printf(mb, ",\"barge_in\":%s,\"audio_ms\":%u,"
@@ -1346,6 +1536,7 @@ static void rcall_destructor(void *arg)
 	list_flush(&rc->segq);
 	list_flush(&rc->turns);
 	spec_cancel(rc);
+	mem_deref(rc->verify);
 	mem_deref(rc->req);
 	mem_deref(rc->cur);
 	mem_deref(rc->gram);
@@ -1429,6 +1620,7 @@ static void ended_h(struct call *c, enum ua_outcome o, uint16_t code,
 	tmr_cancel(&rc->tmr_tick);
 	/* an answer in flight is dropped: the callee is gone */
 	rc->req = mem_deref(rc->req);
+	verify_drop(rc);
 	spec_cancel(rc);
 	if (rc->answered && !dialog_ended(rc->sess)) {
 		memset(&ev, 0, sizeof(ev));
@@ -1554,11 +1746,23 @@ bool robot_busy(const struct robot *r)
 
 /* ---- the robot ---------------------------------------------------------- */
 
+static void warm_h(int err, const struct asr_result *res, void *arg)
+{
+	(void)arg;
+	if (err)
+		log_msg(LOG_WARN, "robot", "language model: %s",
+			strerror(err));
+	else if (res->new_decoder)
+		log_msg(LOG_INFO, "robot", "language model ready in %u ms",
+			res->decode_ms);
+}
+
 void robot_conf_init(struct robot_conf *conf)
 {
 	memset(conf, 0, sizeof(*conf));
 	conf->values = -1;
 	conf->transcripts = -1;
+	conf->second_opinion = -1;
 	asr_conf_init(&conf->asr);
 }
 
@@ -1771,6 +1975,24 @@ int robot_alloc(struct robot **rp, const struct robot_conf *conf,
 			r->lang, e == ENOTSUP ? "no language model for this "
 			"language" : strerror(e));
 		r->transcripts = false;
+	}
+	/* the second opinion is the transcriber's: where it works */
+	r->second_opinion = conf->second_opinion < 0 ? r->transcripts
+			    : conf->second_opinion > 0 &&
+				      !asr_transcribe_check(r->asr);
+	if (conf->second_opinion > 0 && !r->second_opinion)
+		log_msg(LOG_WARN, "robot", "no second opinion: the %s "
+			"recognizer cannot transcribe", r->lang);
+	r->second_opinion_ms = conf->second_opinion_ms
+				       ? conf->second_opinion_ms
+				       : SECOND_OPINION_MS;
+	if (r->second_opinion) {
+		/* build the language model now, not on the first
+		 * rejected answer, which would wait for it (seconds) */
+		static const int16_t hush[1600];
+
+		(void)asr_transcribe(NULL, r->asr, hush, 1600, 8000,
+				     warm_h, NULL);
 	}
 	r->transcript_wait_ms = conf->transcript_wait_ms
 					? conf->transcript_wait_ms

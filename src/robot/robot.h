@@ -55,6 +55,12 @@ struct robot_conf {
 	unsigned transcript_wait_ms; /* how long an ended call's report
 					waits for its transcripts, 0:
 					10000 */
+	int second_opinion;      /* a rejected guess naming an intent is
+				    accepted when the free-form transcript
+				    names the same one: 1 yes, 0 no, -1 as
+				    transcripts (English yes) */
+	unsigned second_opinion_ms; /* how long a rejected utterance waits
+				       for it, 0: 1500 */
 };
 
 /** Defaults: every field 0 or NULL, values and transcripts -1,

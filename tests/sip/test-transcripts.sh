@@ -15,6 +15,14 @@
 #              at once without the transcript, the queue's line says
 #              "timed out", the log says why: a slow transcript never
 #              costs a report.
+#   second     the second opinion: "yes please" is recorded once with
+#              every utterance rejected, `callbot hear` gives its margin,
+#              and the robot is run with the rejection threshold just
+#              above it, so the answer is rejected near the threshold
+#              (as flite's "sure" in noise was in the e2e run). With the
+#              second opinion the language model's transcript names the
+#              same intent and the answer is taken (verified, grade A);
+#              with --second-opinion off the same call loses it (C).
 #
 # usage: sh tests/sip/test-transcripts.sh PATH/TO/callbot SRCDIR
 set -u
@@ -51,7 +59,7 @@ prompts:
   sorry: Sorry for the bother. Goodbye.
   goodbye: Thank you. Goodbye.
 intents:
-  affirm: [yes, sure]
+  affirm: [yes, sure, yes please]
   deny: [no, nope]
   opt_out: ["don't call me"]
   complaint: [complaint]
@@ -103,6 +111,11 @@ cat >personas.yaml <<'EOF'
     - hangup: true
       barge_in_ms: 100
   expect: { grade: C }
+- name: second
+  voice: { engine: flite, voice: slt }
+  turns:
+    - say: yes please
+  expect: { grade: A }
 EOF
 
 # py EXPR FILE: evaluate EXPR over `rows` (the JSON lines of FILE)
@@ -178,6 +191,41 @@ check_eq "the queue's line says why" "[null, \"timed out\"]" \
 		qlate.jsonl)"
 check_grep "and the log" "transcript not ready 1 ms after the call ended" \
 	late.err
+
+# ---- second --------------------------------------------------------------
+tc=second
+mkdir rec2
+start rec "$CALLBOT" robot --script mini.yaml --asr reject_threshold=99 \
+	--second-opinion off --record-dir rec2 \
+	--call "sip:second@127.0.0.1:$SIM_PORT"
+finish rec 120
+clip=$(ls rec2/*-1.wav 2>/dev/null | head -n 1)
+if [ -z "$clip" ]; then
+	fail "no clip of the answer" "$(tail -5 rec.err)"
+	stop sim
+	sip_done
+fi
+"$CALLBOT" hear --script mini.yaml --node need "$clip" >hear.out 2>hear.err
+thr=$(python3 -c 'import json, sys
+print("%.2f" % (json.load(open(sys.argv[1]))["score"] + 0.05))' hear.out)
+start on "$CALLBOT" robot --script mini.yaml --asr "reject_threshold=$thr" \
+	--call "sip:second@127.0.0.1:$SIM_PORT"
+start off "$CALLBOT" robot --script mini.yaml --asr "reject_threshold=$thr" \
+	--second-opinion off --call "sip:second@127.0.0.1:$SIM_PORT"
+finish on 120
+finish off 120
+check_sane on
+check_eq "rejected near the threshold, then verified" \
+	'["yes please", false, true, "affirm"]' \
+	"$(py '[heard("second")[0].get(k) for k in ("heard", "rejected",
+		"verified", "intent")]' on.out)"
+check_grep "the transcript agreed" '"transcript":"[^"]*yes please' on.out
+check_eq "graded A" A "$(py 'call("second")["grade"]' on.out)"
+check_grep "the log says so" 'second opinion "[^"]*": agrees, accepted' \
+	on.err
+check_eq "without it: rejected, graded C" '[true, "C"]' \
+	"$(py '[heard("second")[0]["rejected"], call("second")["grade"]]' \
+		off.out)"
 
 stop sim
 sip_done

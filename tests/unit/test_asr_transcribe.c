@@ -9,7 +9,8 @@
  * thread for the whole process, never the loop nor a grammar worker, and
  * a grammar recognition asked during a long transcription is answered
  * first; the bounded queue drops (and counts) what would wait beyond
- * lm_queue; cancelling a waiting request means it never runs, a running
+ * lm_queue, and asr_transcribe_first() goes ahead of it, never
+ * refused; cancelling a waiting request means it never runs, a running
  * one finishes unheard; freeing an asr with transcriptions in flight,
  * even from inside a handler; Mandarin says ENOTSUP.
  *
@@ -245,6 +246,13 @@ static int say(struct asr_req **reqp, struct asr *asr, int idx, int ms,
 	return asr_transcribe(reqp, asr, pcm, 2, 8000, on_result, g);
 }
 
+static int say_first(struct asr *asr, int idx, struct got *g)
+{
+	int16_t pcm[2] = {(int16_t)idx, 0};
+
+	return asr_transcribe_first(NULL, asr, pcm, 2, 8000, on_result, g);
+}
+
 #define CHECK(c)                                                           \
 	do {                                                               \
 		if (!(c)) {                                                \
@@ -379,6 +387,23 @@ int test_asr_transcribe(void)
 	CHECK(!say(NULL, en, 99, 0, &got[0]));
 	CHECK(run_loop(5000));
 	CHECK(got[0].called && got[0].err == EINVAL);
+
+	/* asr_transcribe_first (the robot's second opinion): not refused
+	 * for a full queue, ahead of the waiting requests, behind an
+	 * earlier urgent one */
+	memset(got, 0, sizeof(got));
+	handled = 0;
+	CHECK(!say(NULL, en, 0, 200, &got[0])); /* running */
+	CHECK(!say(NULL, en, 1, 0, &got[1]));
+	CHECK(!say(NULL, en2, 2, 0, &got[2])); /* the queue is full */
+	CHECK(say(NULL, en, 0, 0, &got[5]) == EBUSY);
+	CHECK(!say_first(en, 1, &got[3]));
+	CHECK(!say_first(en2, 2, &got[4]));
+	left = 5;
+	CHECK(run_loop(5000));
+	CHECK(got[0].order == 1 && got[3].order == 2 && got[4].order == 3 &&
+	      got[1].order == 4 && got[2].order == 5 && !got[5].called);
+	CHECK(!strcmp(got[3].transcript, sentences[1]));
 
 	/* an asr freed with one running and one waiting: no handler; the
 	 * other asr still holds the transcriber */
