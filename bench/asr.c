@@ -48,6 +48,8 @@
 #include "core/work.h"
 #include "dialog/dialog.h"
 #include "asr/asr.h"
+#include "sip/ua.h"
+#include "robot/robot.h"
 #include "mem.h"
 #include "../tests/unit/test_asr.h"
 
@@ -402,25 +404,19 @@ static void on_transcript(int err, const struct asr_result *r, void *arg)
 		re_cancel();
 }
 
-/* Would the robot's second opinion take it? A rejected guess with an
- * intent is accepted when the language-model transcript has the same
- * intent (robot.c, verify). */
-static bool verified(const struct dialog_script *s, const struct outcome *o,
-		     const struct second *so)
+/* Would the robot's second opinion take it? */
+static bool verified(const struct dialog_script *s, const char *node,
+		     const struct outcome *o, const struct second *so)
 {
-	const char *gi;
-
-	if (o->err || !o->rejected || !so->asked || so->err)
-		return false;
-	gi = intent_of(s, o->text);
-	return gi && same(gi, intent_of(s, so->text));
+	return !o->err && o->rejected && so->asked && !so->err &&
+	       robot_second_opinion_agrees(s, node, o->text, so->text);
 }
 
 /* The robot's second opinion on the rejected utterances (English): each
  * rejected guess that names an intent is transcribed with the language
  * model, one at a time, and accepted when both name the same intent. */
 static void second_opinion(struct asr *asr, const struct tasr_set *set,
-			   const struct dialog_script *s,
+			   const struct dialog_script *s, const char *node,
 			   const struct audio *au, const struct outcome *out,
 			   size_t na)
 {
@@ -438,9 +434,9 @@ static void second_opinion(struct asr *asr, const struct tasr_set *set,
 	if (!so)
 		return;
 	for (i = 0; i < na; i++) {
-		/* as the robot: from confidence 0.25 (SECOND_OPINION_MIN) */
-		if (out[i].err || !out[i].rejected || out[i].conf < 0.25 ||
-		    !intent_of(s, out[i].text))
+		if (out[i].err || !out[i].rejected ||
+		    !robot_second_opinion_wanted(s, node, out[i].text,
+						 out[i].conf))
 			continue;
 		remaining = 1;
 		if (asr_transcribe(NULL, asr, au[i].pcm, au[i].n, 8000,
@@ -456,7 +452,7 @@ static void second_opinion(struct asr *asr, const struct tasr_set *set,
 		const struct tasr_utt *u = &set->v[au[i].utt];
 		const char *it = out[i].err ? NULL : intent_of(s, out[i].text);
 		bool acc0 = !out[i].err && !out[i].rejected;
-		bool v = verified(s, &out[i], &so[i]);
+		bool v = verified(s, node, &out[i], &so[i]);
 
 		c = au[i].cond;
 		if (verbose && v)
@@ -646,7 +642,7 @@ static int bench_config(const char *models, const char *lang,
 		if (verbose)
 			sweep(set, s, au, out, na);
 		crossval(set, s, au, out, na);
-		second_opinion(asr, set, s, au, out, na);
+		second_opinion(asr, set, s, dg->node, au, out, na);
 	}
 	asr_stats(asr, &st);
 	printf("  decoders built %u, requests %u served by a pooled "

@@ -4,8 +4,9 @@
  * script's node can hear, with the robot's recognizer and settings, and
  * print one JSON line per file: the text, the intent the script's matcher
  * finds in it, the confidence, the rejection margin and the segment's
- * estimated SNR. For operators asking why the robot heard what it did,
- * and for tuning.
+ * estimated SNR; for a rejected guess worth it, as the robot does, the
+ * language model's transcript and whether it confirmed the guess. For
+ * operators asking why the robot heard what it did, and for tuning.
  */
 #include <errno.h>
 #include <math.h>
@@ -20,6 +21,8 @@
 #include "asr/asr.h"
 #include "tts/tts.h"
 #include "tts/tts_priv.h"
+#include "sip/ua.h"
+#include "robot/robot.h"
 #include "cli/cli.h"
 
 struct hear {
@@ -32,54 +35,101 @@ struct hear {
 	int nfiles;
 	int next;
 	struct tts_audio *audio;   /* the file being recognized */
+	bool second;               /* the robot's second opinion */
+	struct asr_result res;     /* the grammar's, while it is asked */
+	char guess[256];
 	int failed;
 	struct work_pool *pool;
 };
 
 static void hear_next(struct hear *h);
 
+/* One file's line; tx: the second opinion's transcript, or NULL. */
+static void print_heard(struct hear *h, const struct asr_result *r,
+			const char *tx)
+{
+	struct dialog_match m;
+	bool verified = tx && robot_second_opinion_agrees(
+				      h->script, h->dg->node, r->text, tx);
+	bool rejected = r->rejected && !verified;
+
+	memset(&m, 0, sizeof(m));
+	if (r->text[0] && !rejected)
+		(void)dialog_match(h->script, h->dg->node, r->text, &m);
+	printf("{\"file\":");
+	cli_json_str(stdout, h->files[h->next]);
+	printf(",\"node\":");
+	cli_json_str(stdout, h->dg->node);
+	printf(",\"heard\":");
+	cli_json_str(stdout, rejected ? "" : r->text);
+	printf(",\"intent\":");
+	if (m.intent)
+		cli_json_str(stdout, m.intent);
+	else
+		printf("null");
+	printf(",\"rejected\":%s", rejected ? "true" : "false");
+	if (rejected && r->text[0]) {
+		printf(",\"guess\":");
+		cli_json_str(stdout, r->text);
+	}
+	if (tx) {
+		printf(",\"transcript\":");
+		cli_json_str(stdout, tx);
+		printf(",\"verified\":%s", verified ? "true" : "false");
+	}
+	printf(",\"confidence\":%.3f,\"score\":%.2f,\"audio_ms\":%u",
+	       r->confidence, r->score, r->audio_ms);
+	if (isnan(r->snr_db))
+		printf(",\"snr_db\":null");
+	else
+		printf(",\"snr_db\":%.1f", r->snr_db);
+	printf(",\"decode_ms\":%u}\n", r->decode_ms);
+	fflush(stdout);
+}
+
+static void file_done(struct hear *h)
+{
+	h->audio = mem_deref(h->audio);
+	++h->next;
+	hear_next(h);
+}
+
+static void on_transcript(int err, const struct asr_result *r, void *arg)
+{
+	struct hear *h = arg;
+
+	if (err)
+		fprintf(stderr, "callbot hear: %s: no second opinion: %s\n",
+			h->files[h->next], strerror(err));
+	print_heard(h, &h->res, err ? NULL : r->transcript);
+	file_done(h);
+}
+
 static void on_heard(int err, const struct asr_result *r, void *arg)
 {
 	struct hear *h = arg;
-	struct dialog_match m;
 	const char *file = h->files[h->next];
 
 	if (err) {
 		fprintf(stderr, "callbot hear: %s: %s\n", file, strerror(err));
 		++h->failed;
 	}
-	else {
-		memset(&m, 0, sizeof(m));
-		if (r->text[0] && !r->rejected)
-			(void)dialog_match(h->script, h->dg->node, r->text, &m);
-		printf("{\"file\":");
-		cli_json_str(stdout, file);
-		printf(",\"node\":");
-		cli_json_str(stdout, h->dg->node);
-		printf(",\"heard\":");
-		cli_json_str(stdout, r->rejected ? "" : r->text);
-		printf(",\"intent\":");
-		if (m.intent)
-			cli_json_str(stdout, m.intent);
-		else
-			printf("null");
-		printf(",\"rejected\":%s", r->rejected ? "true" : "false");
-		if (r->rejected && r->text[0]) {
-			printf(",\"guess\":");
-			cli_json_str(stdout, r->text);
-		}
-		printf(",\"confidence\":%.3f,\"score\":%.2f,\"audio_ms\":%u",
-		       r->confidence, r->score, r->audio_ms);
-		if (isnan(r->snr_db))
-			printf(",\"snr_db\":null");
-		else
-			printf(",\"snr_db\":%.1f", r->snr_db);
-		printf(",\"decode_ms\":%u}\n", r->decode_ms);
+	else if (h->second && r->rejected &&
+		 robot_second_opinion_wanted(h->script, h->dg->node, r->text,
+					     r->confidence)) {
+		/* as the robot: the language model's opinion first */
+		h->res = *r;
+		snprintf(h->guess, sizeof(h->guess), "%s", r->text);
+		h->res.text = h->guess;
+		if (!asr_transcribe(NULL, h->asr, h->audio->pcm, h->audio->n,
+				    h->audio->srate, on_transcript, h))
+			return;
+		print_heard(h, r, NULL);
 	}
-	fflush(stdout);
-	h->audio = mem_deref(h->audio);
-	++h->next;
-	hear_next(h);
+	else {
+		print_heard(h, r, NULL);
+	}
+	file_done(h);
 }
 
 /* The next file, or the end of the loop. */
@@ -165,6 +215,7 @@ static int usage_err(const char *msg, const char *arg)
 int cmd_hear(int argc, char *argv[])
 {
 	const char *script = NULL, *node = NULL, *values = NULL, *v;
+	const char *second = NULL;
 	struct asr_conf conf;
 	struct work_pool *pool = NULL;
 	struct hear h;
@@ -180,7 +231,9 @@ int cmd_hear(int argc, char *argv[])
 	for (i = 1; i < argc && !bad; i++) {
 		if (cli_opt(argc, argv, &i, "--script", &script, &bad) ||
 		    cli_opt(argc, argv, &i, "--node", &node, &bad) ||
-		    cli_opt(argc, argv, &i, "--values", &values, &bad))
+		    cli_opt(argc, argv, &i, "--values", &values, &bad) ||
+		    cli_opt(argc, argv, &i, "--second-opinion", &second,
+			    &bad))
 			continue;
 		if (cli_opt(argc, argv, &i, "--models", &v, &bad)) {
 			if (!bad)
@@ -222,6 +275,10 @@ int cmd_hear(int argc, char *argv[])
 		free(h.files);
 		return usage_err("--values: on or off", values);
 	}
+	if (second && strcmp(second, "on") && strcmp(second, "off")) {
+		free(h.files);
+		return usage_err("--second-opinion: on or off", second);
+	}
 	h.script = cli_load_script(script);
 	if (!h.script) {
 		free(h.files);
@@ -252,6 +309,14 @@ int cmd_hear(int argc, char *argv[])
 		rc = 1;
 		goto out;
 	}
+	/* the robot's second opinion where it can transcribe (English),
+	 * unless turned off */
+	h.second = (!second || !strcmp(second, "on")) &&
+		   !asr_transcribe_check(h.asr);
+	if (second && !strcmp(second, "on") && !h.second)
+		fprintf(stderr, "callbot hear: no second opinion: the %s "
+				"recognizer cannot transcribe\n",
+			conf.lang);
 	/* the robot's rule: spoken values in English, not in Mandarin */
 	caps = values ? (strcmp(values, "on") ? 0u : h.dg->captures)
 		      : strcmp(conf.lang, "zh") ? h.dg->captures : 0u;

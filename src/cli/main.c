@@ -182,7 +182,9 @@ static const struct cli_cmd cmds[] = {
 	 "robot's clips of unanswered questions) against what a node of the\n"
 	 "script can hear, with the robot's recognizer, and prints one JSON\n"
 	 "line per file: heard, intent, rejected (and the guess), confidence,\n"
-	 "score (the rejection margin), audio_ms, snr_db, decode_ms.\n"
+	 "score (the rejection margin), audio_ms, snr_db, decode_ms; with the\n"
+	 "robot's second opinion on a rejected guess, the transcript and\n"
+	 "verified (the transcript named the same intent: accepted).\n"
 	 "  --script FILE        conversation script (its language picks the\n"
 	 "                       model)\n"
 	 "  --node NAME          listening node (default: the first, which\n"
@@ -193,6 +195,8 @@ static const struct cli_cmd cmds[] = {
 	 "  --asr-model NAME     acoustic model (English: hub4wsj_sc_8k, en-us)\n"
 	 "  --asr KEY=VALUE      any recognizer setting (docs/asr.md), e.g.\n"
 	 "                       reject_threshold=-6 or denoise=off\n"
+	 "  --second-opinion on|off  as the robot (default: on where there is\n"
+	 "                       a language model: English)\n"
 	 "Exit 1 when a file could not be read or recognized.\n",
 	 cmd_hear},
 };

@@ -61,6 +61,27 @@ static const double RESCUE_MIN = 0.25;
  * work */
 static const double SECOND_OPINION_MIN = 0.25;
 
+bool robot_second_opinion_wanted(const struct dialog_script *s,
+				 const char *node, const char *guess,
+				 double confidence)
+{
+	struct dialog_match m;
+
+	return guess && guess[0] && confidence >= SECOND_OPINION_MIN &&
+	       !dialog_match(s, node, guess, &m) && m.intent;
+}
+
+bool robot_second_opinion_agrees(const struct dialog_script *s,
+				 const char *node, const char *guess,
+				 const char *transcript)
+{
+	struct dialog_match a, b;
+
+	return guess && transcript && !dialog_match(s, node, guess, &a) &&
+	       a.intent && !dialog_match(s, node, transcript, &b) &&
+	       b.intent && !strcmp(a.intent, b.intent);
+}
+
 struct robot {
 	struct dialog_script *script;
 	struct asr *asr;
@@ -176,8 +197,7 @@ struct verify {
 	struct asr_req *req;
 	struct tmr tmr;
 	char *text;          /* the rejected guess */
-	const char *intent;  /* what the matcher finds in it here (the
-				script's) */
+	const char *node;    /* where it was heard (the script's) */
 	struct asr_result res; /* the grammar's result; text is ours */
 };
 
@@ -805,9 +825,10 @@ static void heard(struct rcall *rc, struct segitem *si, int err,
 		t->barge_ms = si->barge_ms;
 	}
 	log_msg(LOG_INFO, cid(rc), "heard \"%s\"%s (confidence %.2f, %u ms "
-		"decoding)", res ? res->text : "", res && res->rejected ?
-		" rejected" : "", res ? res->confidence : 0.0,
-		res ? res->decode_ms : 0);
+		"decoding)", res ? res->text : "",
+		t && t->verified ? " verified"
+		: res && res->rejected ? " rejected" : "",
+		res ? res->confidence : 0.0, res ? res->decode_ms : 0);
 
 	/* an off-topic sound while nobody listens changes nothing */
 	if (t && t->rejected && !rc->listening) {
@@ -862,15 +883,12 @@ static void verify_end(struct verify *v, const char *transcript)
 	struct rcall *rc = v->rc;
 	struct segitem *si = v->si;
 	struct asr_result res = v->res;
-	struct dialog_match m;
 
 	rc->verify = NULL;
 	if (transcript) {
 		str_dup(&si->transcript, transcript);
-		si->verified = !dialog_match(rc->r->script,
-					     dialog_node(rc->sess),
-					     transcript, &m) &&
-			       m.intent && !strcmp(m.intent, v->intent);
+		si->verified = robot_second_opinion_agrees(
+			rc->r->script, v->node, v->text, transcript);
 		log_msg(LOG_INFO, cid(rc), "second opinion \"%s\": %s",
 			transcript, si->verified ? "agrees, accepted"
 			: "differs, still rejected");
@@ -908,20 +926,16 @@ static bool verify_start(struct rcall *rc, struct segitem *si,
 			 const struct asr_result *res)
 {
 	struct robot *r = rc->r;
-	struct dialog_match m;
+	const char *node = dialog_node(rc->sess);
 	struct verify *v;
 
-	if (!r->second_opinion || !res->rejected || !res->text ||
-	    !res->text[0] || !rc->listening || !si || !si->seg ||
-	    !si->seg->n || dialog_ended(rc->sess))
-		return false;
-	if (res->confidence < SECOND_OPINION_MIN)
+	if (!r->second_opinion || !res->rejected || !rc->listening || !si ||
+	    !si->seg || !si->seg->n || dialog_ended(rc->sess) ||
+	    !robot_second_opinion_wanted(r->script, node, res->text,
+					 res->confidence))
 		return false;
 	/* a guess that opts out is honoured at once (heard()) */
 	if (res->confidence >= RESCUE_MIN && optout_guess(rc, res->text))
-		return false;
-	if (dialog_match(r->script, dialog_node(rc->sess), res->text, &m) ||
-	    !m.intent)
 		return false;
 	v = mem_zalloc(sizeof(*v), verify_destructor);
 	if (!v)
@@ -929,7 +943,7 @@ static bool verify_start(struct rcall *rc, struct segitem *si,
 	v->rc = rc;
 	v->si = si;
 	v->res = *res;
-	v->intent = m.intent;
+	v->node = node;
 	if (str_dup(&v->text, res->text) ||
 	    asr_transcribe_first(&v->req, r->asr, si->seg->pcm, si->seg->n,
 				 8000, verify_h, v)) {

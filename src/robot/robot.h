@@ -63,6 +63,19 @@ struct robot_conf {
 				       for it, 0: 1500 */
 };
 
+/**
+ * The second opinion's rule, shared with `callbot hear` and bench-asr: is
+ * a rejected guess worth a transcript (confidence at least 0.25 and an
+ * intent at the node: off-topic sentences score 0.00-0.01), and does the
+ * transcript name the same intent at the node?
+ */
+bool robot_second_opinion_wanted(const struct dialog_script *s,
+				 const char *node, const char *guess,
+				 double confidence);
+bool robot_second_opinion_agrees(const struct dialog_script *s,
+				 const char *node, const char *guess,
+				 const char *transcript);
+
 /** Defaults: every field 0 or NULL, values and transcripts -1,
  *  asr_conf_init(). */
 void robot_conf_init(struct robot_conf *conf);

@@ -36,6 +36,11 @@ run "$CALLBOT" hear --script "$EN" --values maybe x.wav
 expect_rc 2
 expect_line err "callbot hear: --values: on or off: maybe"
 
+tc="bad second opinion"
+run "$CALLBOT" hear --script "$EN" --second-opinion maybe x.wav
+expect_rc 2
+expect_line err "callbot hear: --second-opinion: on or off: maybe"
+
 tc="unknown node"
 run "$CALLBOT" hear --script "$EN" --node nowhere x.wav
 expect_rc 2
@@ -61,6 +66,30 @@ grep '"file":"[^"]*yes.wav"' "$T/out" | grep -q '"intent":"affirm"' ||
 nasserts=$((nasserts + 1))
 grep '"file":"[^"]*stop.wav"' "$T/out" | grep -q '"intent":"opt_out"' ||
 	fail "stop calling me is opt_out" "$(cat "$T/out")"
+
+# the second opinion: "i am not interested", with the threshold 1.5
+# above its margin (confidence about 0.38),
+# is rejected near it; the language model's transcript names the same
+# intent, so it is taken, as the robot would (off: it stays rejected)
+flite -voice slt -t "i am not interested" -o "$T/notint16.wav"
+sox "$T/notint16.wav" -r 8000 "$T/notint.wav"
+tc="second opinion"
+run "$CALLBOT" hear --script "$EN" --second-opinion off "$T/notint.wav"
+expect_rc 0
+thr=$(python3 -c 'import json, sys
+print("%.2f" % (json.load(open(sys.argv[1]))["score"] + 1.5))' "$T/out")
+run "$CALLBOT" hear --script "$EN" --asr "reject_threshold=$thr" \
+	"$T/notint.wav"
+expect_rc 0
+nasserts=$((nasserts + 1))
+grep -q '"intent":"deny","rejected":false,"transcript":"[^"]*not interested[^"]*","verified":true' "$T/out" ||
+	fail "verified by the transcript" "$(cat "$T/out")"
+run "$CALLBOT" hear --script "$EN" --asr "reject_threshold=$thr" \
+	--second-opinion off "$T/notint.wav"
+expect_rc 0
+nasserts=$((nasserts + 1))
+grep -q '"rejected":true,"guess":"[^"]*not interested","confidence"' "$T/out" ||
+	fail "off: rejected, no transcript" "$(cat "$T/out")"
 
 tc="not a wav, other rate"
 run "$CALLBOT" hear --script "$EN" "$T/junk.wav" "$T/yes11.wav" "$T/yes.wav"
