@@ -176,6 +176,12 @@ struct spec {
 	double confidence;
 	bool rejected;
 	unsigned audio_ms, decode_ms;
+	/* the second opinion, asked as soon as the early result was a
+	 * rejection worth it, so most of it is done by END */
+	struct asr_req *txreq;
+	bool tx_done;
+	char *transcript;      /* NULL when it failed */
+	struct verify *waiting; /* the verify waiting for it */
 };
 
 /*
@@ -194,6 +200,7 @@ struct spec {
 struct verify {
 	struct rcall *rc;
 	struct segitem *si;
+	struct spec *sp;     /* whose early request it waits for, or NULL */
 	struct asr_req *req;
 	struct tmr tmr;
 	char *text;          /* the rejected guess */
@@ -872,6 +879,8 @@ static void verify_destructor(void *arg)
 {
 	struct verify *v = arg;
 
+	if (v->sp && v->sp->waiting == v)
+		v->sp->waiting = NULL;
 	tmr_cancel(&v->tmr);
 	mem_deref(v->req);
 	mem_deref(v->text);
@@ -928,6 +937,7 @@ static bool verify_start(struct rcall *rc, struct segitem *si,
 	struct robot *r = rc->r;
 	const char *node = dialog_node(rc->sess);
 	struct verify *v;
+	struct spec *sp;
 
 	if (!r->second_opinion || !res->rejected || !rc->listening || !si ||
 	    !si->seg || !si->seg->n || dialog_ended(rc->sess) ||
@@ -944,15 +954,31 @@ static bool verify_start(struct rcall *rc, struct segitem *si,
 	v->si = si;
 	v->res = *res;
 	v->node = node;
-	if (str_dup(&v->text, res->text) ||
-	    asr_transcribe_first(&v->req, r->asr, si->seg->pcm, si->seg->n,
-				 8000, verify_h, v)) {
+	if (str_dup(&v->text, res->text)) {
+		mem_deref(v);
+		return false;
+	}
+	rc->verify = v;
+	rc->cur = si;
+	sp = si->spec;
+	if (sp && sp->tx_done && sp->transcript) {
+		/* asked early, and already in */
+		verify_end(v, sp->transcript);
+		return true;
+	}
+	if (sp && sp->txreq) {
+		/* asked early: wait for that one */
+		v->sp = sp;
+		sp->waiting = v;
+	}
+	else if (asr_transcribe_first(&v->req, r->asr, si->seg->pcm,
+				      si->seg->n, 8000, verify_h, v)) {
+		rc->verify = NULL;
+		rc->cur = NULL;
 		mem_deref(v);
 		return false;
 	}
 	tmr_start(&v->tmr, r->second_opinion_ms, verify_timeout, v);
-	rc->verify = v;
-	rc->cur = si;
 	return true;
 }
 
@@ -1023,8 +1049,53 @@ static void spec_destructor(void *arg)
 {
 	struct spec *sp = arg;
 
+	if (sp->waiting)
+		sp->waiting->sp = NULL;
 	mem_deref(sp->req);
+	mem_deref(sp->txreq);
 	mem_deref(sp->text);
+	mem_deref(sp->transcript);
+}
+
+/* The early second opinion is in: to the verify waiting for it, if any. */
+static void spec_tx_h(int err, const struct asr_result *res, void *arg)
+{
+	struct spec *sp = arg;
+	struct verify *v = sp->waiting;
+
+	sp->txreq = mem_deref(sp->txreq);
+	sp->tx_done = true;
+	if (!err && res)
+		str_dup(&sp->transcript, res->transcript);
+	if (!v)
+		return;
+	sp->waiting = NULL;
+	v->sp = NULL;
+	tmr_cancel(&v->tmr);
+	if (!sp->transcript)
+		log_msg(LOG_WARN, cid(v->rc), "no second opinion: %s",
+			strerror(err ? err : EINVAL));
+	verify_end(v, sp->transcript); /* may free sp */
+}
+
+/* An early result that is a rejection worth a second opinion: ask for it
+ * now, on the same audio (the VAD's utterance so far starts with it). */
+static void spec_second(struct rcall *rc, struct spec *sp)
+{
+	struct robot *r = rc->r;
+	const int16_t *pcm;
+
+	if (!r->second_opinion || sp->err || !sp->rejected ||
+	    !rc->listening || !vad_active(rc->vad) ||
+	    vad_peek(rc->vad, &pcm) < sp->n ||
+	    !robot_second_opinion_wanted(r->script, dialog_node(rc->sess),
+					 sp->text, sp->confidence) ||
+	    (sp->confidence >= RESCUE_MIN && optout_guess(rc, sp->text)))
+		return;
+	if (!asr_transcribe_first(&sp->txreq, r->asr, pcm, sp->n, 8000,
+				  spec_tx_h, sp))
+		log_msg(LOG_DEBUG, cid(rc), "second opinion on \"%s\" asked "
+			"early", sp->text);
 }
 
 static void spec_h(int err, const struct asr_result *res, void *arg)
@@ -1044,6 +1115,8 @@ static void spec_h(int err, const struct asr_result *res, void *arg)
 	}
 	if (rc && rc->cur && rc->cur->spec == sp)
 		spec_deliver(rc);
+	else if (rc && rc->spec == sp)
+		spec_second(rc, sp);
 }
 
 /* Drop the early recognition (the callee spoke again, or the call is
