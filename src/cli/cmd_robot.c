@@ -136,17 +136,50 @@ static bool writable_file(const char *path)
 	return false;
 }
 
+/*
+ * The recognizer's own options, applied where they stand on the line, as
+ * --asr KEY=VALUE is, so the last one said wins: `callbot e2e` passes
+ * --models before the options given with --robot-arg. True when argv[*i]
+ * was one; *err then says whether its value was bad (reported).
+ */
+static bool asr_opt(int argc, char *argv[], int *i, struct asr_conf *conf,
+		    bool *bad, int *err)
+{
+	static const struct {
+		const char *opt, *key, *what;
+	} opts[] = {
+		{"--models", "models", "a folder"},
+		{"--asr-model", "model", "a model name"},
+		{"--reject", "reject", "loop, garbage or off"},
+		{"--reject-threshold", "reject_threshold", "a number"},
+	};
+	const char *v = NULL;
+	size_t k;
+
+	*err = 0;
+	for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
+		if (!cli_opt(argc, argv, i, opts[k].opt, &v, bad))
+			continue;
+		if (!*bad && v && asr_conf_set(conf, opts[k].key, v)) {
+			fprintf(stderr, "callbot robot: %s: %s, not '%s'\n",
+				opts[k].opt, opts[k].what, v);
+			*err = EINVAL;
+		}
+		return true;
+	}
+	return false;
+}
+
 static int parse(struct opts *o, int argc, char *argv[])
 {
 	const char *jobs = NULL, *max = NULL, *uri = NULL, *var = NULL;
-	const char *models = NULL, *model = NULL, *reject = NULL;
-	const char *end_ms = NULL, *threshold = NULL, *values = NULL;
+	const char *end_ms = NULL, *values = NULL;
 	const char *transcripts = NULL, *tx_wait = NULL;
 	const char *second = NULL, *second_ms = NULL;
 	bool bad = false;
 	struct stat st;
 	struct sa sa;
-	int i;
+	int i, err;
 
 	robot_conf_init(&o->rconf);
 	o->jobs = 1;
@@ -158,11 +191,6 @@ static int parse(struct opts *o, int argc, char *argv[])
 		    cli_opt(argc, argv, &i, "--jobs", &jobs, &bad) ||
 		    cli_opt(argc, argv, &i, "--max-calls", &max, &bad) ||
 		    cli_opt(argc, argv, &i, "--record-dir", &o->record_dir,
-			    &bad) ||
-		    cli_opt(argc, argv, &i, "--models", &models, &bad) ||
-		    cli_opt(argc, argv, &i, "--asr-model", &model, &bad) ||
-		    cli_opt(argc, argv, &i, "--reject", &reject, &bad) ||
-		    cli_opt(argc, argv, &i, "--reject-threshold", &threshold,
 			    &bad) ||
 		    cli_opt(argc, argv, &i, "--end-ms", &end_ms, &bad) ||
 		    cli_opt(argc, argv, &i, "--values", &values, &bad) ||
@@ -204,6 +232,11 @@ static int parse(struct opts *o, int argc, char *argv[])
 				return 2;
 			}
 			o->uris[o->nuris++] = uri;
+			continue;
+		}
+		if (asr_opt(argc, argv, &i, &o->rconf.asr, &bad, &err)) {
+			if (err)
+				return 2;
 			continue;
 		}
 		if (cli_opt(argc, argv, &i, "--asr", &var, &bad)) {
@@ -286,16 +319,6 @@ static int parse(struct opts *o, int argc, char *argv[])
 		return 2;
 	o->rconf.script = o->script;
 	o->rconf.record_dir = o->record_dir;
-	if ((models && asr_conf_set(&o->rconf.asr, "models", models)) ||
-	    (model && asr_conf_set(&o->rconf.asr, "model", model)) ||
-	    (reject && asr_conf_set(&o->rconf.asr, "reject", reject)) ||
-	    (threshold && asr_conf_set(&o->rconf.asr, "reject_threshold",
-				       threshold))) {
-		fprintf(stderr, "callbot robot: bad speech recognition "
-				"option (--reject takes loop, garbage or "
-				"off; --reject-threshold a number)\n");
-		return 2;
-	}
 	return 0;
 }
 

@@ -46,6 +46,22 @@ run "$CALLBOT" robot --script "$EN" --call sip:a@127.0.0.1 --asr other_weight
 expect_rc 2
 expect_line err "callbot robot: --asr wants KEY=VALUE: 'other_weight'"
 
+tc="bad rejection method"
+run "$CALLBOT" robot --script "$EN" --call sip:a@127.0.0.1 --reject maybe
+expect_rc 2
+expect_line err "callbot robot: --reject: loop, garbage or off, not 'maybe'"
+
+# recognizer options apply in the order given, so the last one wins
+# (callbot e2e passes --models before the --robot-arg options): the
+# missing folder named last stops the robot before it calls anyone
+tc="the last recognizer option wins"
+run "$CALLBOT" robot --script "$EN" --call sip:a@127.0.0.1 \
+	--models "$SRCDIR/../shared/models" --asr "models=$T/none"
+expect_rc 1
+nasserts=$((nasserts + 1))
+grep -Fq "no $T/none/en-hub4wsj_sc_8k/mdef" "$T/err" ||
+	fail "the --asr models= folder was used" "$(head -5 "$T/err")"
+
 tc="bad var"
 run "$CALLBOT" robot --script "$EN" --call sip:a@127.0.0.1 --var noequals
 expect_rc 2
