@@ -146,7 +146,7 @@ static const struct cli_cmd cmds[] = {
 	 "                       transcript names the same intent (default: as\n"
 	 "                       --transcripts)\n"
 	 "  --second-opinion-ms MS  how long a rejected utterance waits for it\n"
-	 "                       (default 1500)\n"
+	 "                       after the end of the utterance (default 250)\n"
 	 "  --voice NAME         TTS voice (default: the script's)\n"
 	 "  --tts-engine NAME    flite, espeak\n"
 	 "  --tts-cache DIR      keep synthesized prompts on disk\n"

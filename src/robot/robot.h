@@ -60,7 +60,7 @@ struct robot_conf {
 				    names the same one: 1 yes, 0 no, -1 as
 				    transcripts (English yes) */
 	unsigned second_opinion_ms; /* how long a rejected utterance waits
-				       for it, 0: 1500 */
+				       for it, 0: 250 */
 };
 
 /**

@@ -211,7 +211,7 @@ fi
 thr=$(python3 -c 'import json, sys
 print("%.2f" % (json.load(open(sys.argv[1]))["score"] + 1.5))' hear.out)
 start on "$CALLBOT" robot --script mini.yaml --asr "reject_threshold=$thr" \
-	--call "sip:second@127.0.0.1:$SIM_PORT"
+	--second-opinion-ms 10000 --call "sip:second@127.0.0.1:$SIM_PORT"
 start off "$CALLBOT" robot --script mini.yaml --asr "reject_threshold=$thr" \
 	--second-opinion off --call "sip:second@127.0.0.1:$SIM_PORT"
 finish on 120
