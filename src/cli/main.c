@@ -7,7 +7,7 @@
 #include <string.h>
 #include <errno.h>
 #include <re.h>
-#include "core/utf8.h"
+#include "core/json.h"
 #include "dialog/dialog.h"
 #include "cli/cli.h"
 
@@ -231,50 +231,7 @@ void cli_usage(FILE *f, const char *name)
 
 void cli_json_str(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	while (*p) {
-		/* JSON is UTF-8: a bad byte becomes U+FFFD, never copied */
-		if (*p >= 0x80) {
-			const char *q = (const char *)p;
-			uint32_t cp = u8_decode(&q, q + strlen(q));
-			char enc[4];
-			size_t n = u8_encode(cp, enc);
-
-			fwrite(enc, 1, n, f);
-			p = (const unsigned char *)q;
-			continue;
-		}
-		switch (*p) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		default:
-			if (*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
-		++p;
-	}
-	fputc('"', f);
+	(void)re_fprintf(f, "%H", json_str_pf, s);
 }
 
 struct dialog_script *cli_load_script(const char *path)

@@ -29,6 +29,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include <re.h>
+#include "core/json.h"
 #include "core/log.h"
 #include "core/work.h"
 #include "dialog/dialog.h"
@@ -1430,26 +1431,16 @@ static void answered_h(struct call *c, void *arg)
 
 /* ---- the report --------------------------------------------------------- */
 
+/* the report and queue carry outside text (a peer's Call-ID and URI,
+ * transcripts): core/json.c keeps them JSON */
 static int json_str(struct mbuf *mb, const char *s)
 {
-	int err = mbuf_write_u8(mb, '"');
-
-	for (; s && *s && !err; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			err = mbuf_printf(mb, "\\%c", ch);
-		else if (ch < 0x20)
-			err = mbuf_printf(mb, "\\u%04x", ch);
-		else
-			err = mbuf_write_u8(mb, ch);
-	}
-	return err ? err : mbuf_write_u8(mb, '"');
+	return mbuf_printf(mb, "%H", json_str_pf, s ? s : "");
 }
 
 static int json_str_or_null(struct mbuf *mb, const char *s)
 {
-	return s ? json_str(mb, s) : mbuf_write_str(mb, "null");
+	return mbuf_printf(mb, "%H", json_str_pf, s);
 }
 
 static int turn_json(struct mbuf *mb, const struct turn *t)

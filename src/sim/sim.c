@@ -23,6 +23,7 @@
 #include <string.h>
 #include <errno.h>
 #include <re.h>
+#include "core/json.h"
 #include "core/log.h"
 #include "core/work.h"
 #include "media/media.h"
@@ -914,28 +915,11 @@ void sim_hangup_all(struct sim *sim)
 
 /* ---- output ----------------------------------------------------------- */
 
-/* a JSON string: UTF-8 passes (persona files are UTF-8, libyaml checks),
- * controls are escaped, other bytes of wire strings are replaced */
-static void json_str(FILE *f, const char *s, bool utf8)
+/* a JSON string or null (core/json.c): wire strings such as the peer's
+ * Call-ID can hold any byte */
+static void json_str(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	for (; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else if (*p >= 0x80 && !utf8)
-			fputc('?', f);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
+	(void)re_fprintf(f, "%H", json_str_pf, s);
 }
 
 void sim_result_print(const struct sim_result *r, FILE *f)
@@ -944,13 +928,13 @@ void sim_result_print(const struct sim_result *r, FILE *f)
 	bool first = true;
 
 	fputs("{\"persona\":", f);
-	json_str(f, r->persona, true);
+	json_str(f, r->persona);
 	fputs(",\"call_id\":", f);
-	json_str(f, r->call_id, false);
+	json_str(f, r->call_id);
 	fputs(",\"outcome\":", f);
-	json_str(f, r->outcome, false);
+	json_str(f, r->outcome);
 	fprintf(f, ",\"code\":%u,\"hangup_by\":", r->code);
-	json_str(f, r->hangup_by, false);
+	json_str(f, r->hangup_by);
 	fprintf(f, ",\"robot_speech_ms\":%u,\"turns\":[", r->robot_speech_ms);
 	for (i = 0; r->turns && r->p && i < r->p->nturns; i++) {
 		const struct persona_turn *t = &r->p->turns[i];
@@ -963,11 +947,11 @@ void sim_result_print(const struct sim_result *r, FILE *f)
 		switch (t->kind) {
 		case PERSONA_SAY:
 			fputs("\"say\":", f);
-			json_str(f, t->say, true);
+			json_str(f, t->say);
 			break;
 		case PERSONA_DTMF:
 			fputs("\"dtmf\":", f);
-			json_str(f, t->dtmf, false);
+			json_str(f, t->dtmf);
 			break;
 		case PERSONA_SILENCE:
 			fputs("\"silence\":true", f);

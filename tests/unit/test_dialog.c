@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <re.h>
+#include "core/json.h"
 #include "core/utf8.h"
 #include "dialog/dialog.h"
 #include "dialog/dialog_priv.h"
@@ -106,6 +107,37 @@ int test_utf8(void)
 	ASSERT_EQ(3, u8_len("a\xe4\xbd\xa0" "b", 5));
 	ASSERT_EQ(1, u8_trim("a\xe4\xbd", 3));
 	return 0;
+}
+
+/* core/json.c: what reaches a report line is always a JSON string */
+static int json_is(const char *in, const char *want)
+{
+	char buf[128];
+
+	if (re_snprintf(buf, sizeof(buf), "%H", json_str_pf, in) < 0)
+		TEST_FAIL("json_str_pf failed on '%s'", in ? in : "(null)");
+	if (strcmp(buf, want))
+		TEST_FAIL("json of '%s': got %s, want %s", in ? in : "(null)",
+			  buf, want);
+	return 0;
+}
+
+int test_json(void)
+{
+	int err = 0;
+
+	err |= json_is(NULL, "null");
+	err |= json_is("", "\"\"");
+	err |= json_is("plain text", "\"plain text\"");
+	err |= json_is("say \"hi\" \\ bye", "\"say \\\"hi\\\" \\\\ bye\"");
+	err |= json_is("a\nb\rc\td\x01\x1f\x7f",
+		       "\"a\\nb\\rc\\td\\u0001\\u001f\\u007f\"");
+	/* UTF-8 kept; a bad byte (a peer's Call-ID can hold any) becomes
+	 * U+FFFD, a truncated sequence too, never copied */
+	err |= json_is("\xe4\xbd\xa0\xe5\xa5\xbd", "\"\xe4\xbd\xa0\xe5\xa5\xbd\"");
+	err |= json_is("id\xff@x", "\"id\xef\xbf\xbd@x\"");
+	err |= json_is("end\xe4\xbd", "\"end\xef\xbf\xbd\xef\xbf\xbd\"");
+	return err;
 }
 
 static int expect_intent(const struct dialog_script *s, const char *node,

@@ -2,6 +2,7 @@
 #define TEST_LIST                                                          \
 	X(test_extract)                                                    \
 	X(test_utf8)                                                       \
+	X(test_json)                                                       \
 	X(test_matcher)                                                    \
 	X(test_yaml_errors)                                                \
 	X(test_engine)                                                     \
