@@ -772,13 +772,15 @@ static void unanswered_keep(struct rcall *rc, struct turn *t,
 
 static void recognize_next(struct rcall *rc);
 
-/* Does a rejected guess name an intent that opts the number out? */
-static bool optout_guess(const struct rcall *rc, const char *text)
+/* Is a rejected guess honoured as a request to stop (heard())? It names
+ * an intent that opts the number out, at confidence RESCUE_MIN or more. */
+static bool rescuable(const struct rcall *rc, const char *text,
+		      double confidence)
 {
 	struct dialog_match m;
 	const char *node = rc->listening ? dialog_node(rc->sess) : NULL;
 
-	if (!text || !*text ||
+	if (confidence < RESCUE_MIN || !text || !*text ||
 	    dialog_match(rc->r->script, node, text, &m) || !m.intent)
 		return false;
 	return dialog_intent_opts_out(rc->r->script, m.intent);
@@ -811,8 +813,8 @@ static void heard(struct rcall *rc, struct segitem *si, int err,
 			t->verified = true;
 			str_dup(&t->text, res->text);
 		}
-		else if (res->rejected && res->confidence >= RESCUE_MIN &&
-		    optout_guess(rc, res->text)) {
+		else if (res->rejected &&
+			 rescuable(rc, res->text, res->confidence)) {
 			/* below the rejection threshold, but what it sounds
 			 * most like is a request to stop: honour it (a lost
 			 * lead costs less than calling on); noise, whose
@@ -950,7 +952,7 @@ static bool verify_start(struct rcall *rc, struct segitem *si,
 					 res->confidence))
 		return false;
 	/* a guess that opts out is honoured at once (heard()) */
-	if (res->confidence >= RESCUE_MIN && optout_guess(rc, res->text))
+	if (rescuable(rc, res->text, res->confidence))
 		return false;
 	v = mem_zalloc(sizeof(*v), verify_destructor);
 	if (!v)
@@ -1095,7 +1097,7 @@ static void spec_second(struct rcall *rc, struct spec *sp)
 	    vad_peek(rc->vad, &pcm) < sp->n ||
 	    !robot_second_opinion_wanted(r->script, dialog_node(rc->sess),
 					 sp->text, sp->confidence) ||
-	    (sp->confidence >= RESCUE_MIN && optout_guess(rc, sp->text)))
+	    rescuable(rc, sp->text, sp->confidence))
 		return;
 	if (!asr_transcribe_first(&sp->txreq, r->asr, pcm, sp->n, 8000,
 				  spec_tx_h, sp))
