@@ -39,6 +39,22 @@ void cli_usage(FILE *f, const char *name);
 bool cli_opt(int argc, char *argv[], int *i, const char *name,
 	     const char **val, bool *bad);
 
+/** The RTP options of the commands that carry calls, as given. */
+struct cli_media {
+	const char *ports;   /* --rtp-ports MIN-MAX */
+	const char *timeout; /* --rtp-timeout SEC, 0 off */
+};
+
+/** True when argv[*i] is --rtp-ports or --rtp-timeout (see cli_opt). */
+bool cli_media_opt(int argc, char *argv[], int *i, struct cli_media *m,
+		   bool *bad);
+
+/** Check the RTP options and apply them (media_conf_set), before the
+ *  first stream. Unset ones keep the defaults: ports 10000-20000, 30 s
+ *  without RTP from the peer ends the call. @return 0, or 2 with a
+ *  message for a bad value */
+int cli_media_conf(const char *cmd, const struct cli_media *m);
+
 /** A sip: URI with a host. */
 bool cli_sip_uri_ok(const char *s);
 

@@ -72,6 +72,7 @@ static struct answer *g_answer; /* for the signal handler */
 static int parse(struct opts *o, int argc, char *argv[])
 {
 	const char *max = NULL;
+	struct cli_media media = {0};
 	bool bad = false;
 	struct sa sa;
 	struct stat st;
@@ -87,7 +88,8 @@ static int parse(struct opts *o, int argc, char *argv[])
 		    cli_opt(argc, argv, &i, "--from", &o->from, &bad) ||
 		    cli_opt(argc, argv, &i, "--registrar", &o->registrar, &bad) ||
 		    cli_opt(argc, argv, &i, "--user", &o->user, &bad) ||
-		    cli_opt(argc, argv, &i, "--password", &o->password, &bad))
+		    cli_opt(argc, argv, &i, "--password", &o->password, &bad) ||
+		    cli_media_opt(argc, argv, &i, &media, &bad))
 			continue;
 		fprintf(stderr, "callbot answer: unexpected '%s'\n", argv[i]);
 		bad = true;
@@ -100,6 +102,8 @@ static int parse(struct opts *o, int argc, char *argv[])
 			!o->listen ? "--listen ADDR:PORT" : "--play FILE");
 		return 2;
 	}
+	if (cli_media_conf("answer", &media))
+		return 2;
 	if (sa_decode(&sa, o->listen, strlen(o->listen))) {
 		fprintf(stderr, "callbot answer: --listen: use ADDR:PORT, "
 				"not '%s'\n",

@@ -77,6 +77,7 @@ static bool digits_ok(const char *s)
 static int parse(struct opts *o, int argc, char *argv[])
 {
 	const char *timeout = NULL;
+	struct cli_media media = {0};
 	bool bad = false;
 	struct sa sa;
 	int i;
@@ -91,7 +92,8 @@ static int parse(struct opts *o, int argc, char *argv[])
 		    cli_opt(argc, argv, &i, "--user", &o->user, &bad) ||
 		    cli_opt(argc, argv, &i, "--password", &o->password, &bad) ||
 		    cli_opt(argc, argv, &i, "--timeout", &timeout, &bad) ||
-		    cli_opt(argc, argv, &i, "--dtmf", &o->dtmf, &bad))
+		    cli_opt(argc, argv, &i, "--dtmf", &o->dtmf, &bad) ||
+		    cli_media_opt(argc, argv, &i, &media, &bad))
 			continue;
 		if (argv[i][0] == '-' || o->uri) {
 			fprintf(stderr, "callbot call: unexpected '%s'\n",
@@ -142,6 +144,8 @@ static int parse(struct opts *o, int argc, char *argv[])
 			o->dtmf);
 		return 2;
 	}
+	if (cli_media_conf("call", &media))
+		return 2;
 	o->timeout_ms = 45000;
 	if (timeout) {
 		char *end;

@@ -176,6 +176,7 @@ static int parse(struct opts *o, int argc, char *argv[])
 	const char *end_ms = NULL, *values = NULL;
 	const char *transcripts = NULL, *tx_wait = NULL;
 	const char *second = NULL, *second_ms = NULL;
+	struct cli_media media = {0};
 	bool bad = false;
 	struct stat st;
 	struct sa sa;
@@ -214,7 +215,8 @@ static int parse(struct opts *o, int argc, char *argv[])
 		    cli_opt(argc, argv, &i, "--registrar", &o->registrar,
 			    &bad) ||
 		    cli_opt(argc, argv, &i, "--user", &o->user, &bad) ||
-		    cli_opt(argc, argv, &i, "--password", &o->password, &bad))
+		    cli_opt(argc, argv, &i, "--password", &o->password, &bad) ||
+		    cli_media_opt(argc, argv, &i, &media, &bad))
 			continue;
 		if (cli_opt(argc, argv, &i, "--call", &uri, &bad)) {
 			if (!uri)
@@ -303,6 +305,8 @@ static int parse(struct opts *o, int argc, char *argv[])
 			o->record_dir);
 		return 2;
 	}
+	if (cli_media_conf("robot", &media))
+		return 2;
 	if (!num_opt("--jobs", jobs, 1000, &o->jobs) ||
 	    !num_opt("--max-calls", max, UINT_MAX, &o->max_calls) ||
 	    !num_opt("--end-ms", end_ms, 5000, &o->rconf.end_ms) ||

@@ -69,7 +69,10 @@ static const struct cli_cmd cmds[] = {
 	 "  --user U             digest user, also for INVITE challenges\n"
 	 "  --password P         digest password\n"
 	 "  --timeout SECONDS    give up unanswered after this (default 45)\n"
-	 "  --dtmf DIGITS        send these keys once answered\n",
+	 "  --dtmf DIGITS        send these keys once answered\n"
+	 "  --rtp-ports MIN-MAX  local RTP ports (default 10000-20000)\n"
+	 "  --rtp-timeout SEC    hang up after SEC without RTP from the peer\n"
+	 "                       (default 30; 0: never)\n",
 	 cmd_call},
 	{"answer", "--listen ADDR:PORT --play FILE.wav [OPTION]...",
 	 "answer incoming calls with a file",
@@ -84,7 +87,10 @@ static const struct cli_cmd cmds[] = {
 	 "  --registrar URI      register there (needs --user)\n"
 	 "  --user U             digest user\n"
 	 "  --password P         digest password\n"
-	 "  --from URI           our address of record\n",
+	 "  --from URI           our address of record\n"
+	 "  --rtp-ports MIN-MAX  local RTP ports (default 10000-20000)\n"
+	 "  --rtp-timeout SEC    hang up after SEC without RTP from the peer\n"
+	 "                       (default 30; 0: never)\n",
 	 cmd_answer},
 	{"sim",
 	 "--personas FILE (--listen ADDR:PORT | --persona NAME --call URI) "
@@ -150,7 +156,10 @@ static const struct cli_cmd cmds[] = {
 	 "  --voice NAME         TTS voice (default: the script's)\n"
 	 "  --tts-engine NAME    flite, espeak\n"
 	 "  --tts-cache DIR      keep synthesized prompts on disk\n"
-	 "  --from, --registrar, --user, --password   as for 'callbot call'\n",
+	 "  --from, --registrar, --user, --password   as for 'callbot call'\n"
+	 "  --rtp-ports MIN-MAX  local RTP ports (default 10000-20000)\n"
+	 "  --rtp-timeout SEC    hang up after SEC without RTP from the peer\n"
+	 "                       (default 30; 0: never)\n",
 	 cmd_robot},
 	{"e2e", "--lang en|zh [OPTION]...",
 	 "run every persona against the robot over SIP on loopback",

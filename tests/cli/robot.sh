@@ -51,6 +51,18 @@ run "$CALLBOT" robot --script "$EN" --call sip:a@127.0.0.1 --reject maybe
 expect_rc 2
 expect_line err "callbot robot: --reject: loop, garbage or off, not 'maybe'"
 
+tc="RTP port range upside down"
+run "$CALLBOT" robot --script "$EN" --call sip:a@127.0.0.1 \
+	--rtp-ports 20000-10000
+expect_rc 2
+expect_line err "callbot robot: --rtp-ports: MIN-MAX within 1024-65535, MIN below MAX, not '20000-10000' (e.g. 10000-20000; each call takes one even port)"
+
+tc="RTP timeout not a number of seconds"
+run "$CALLBOT" robot --script "$EN" --call sip:a@127.0.0.1 \
+	--rtp-timeout 2.5
+expect_rc 2
+expect_line err "callbot robot: --rtp-timeout: seconds from 0 (off) to 3600, not '2.5'"
+
 # recognizer options apply in the order given, so the last one wins
 # (callbot e2e passes --models before the --robot-arg options): the
 # missing folder named last stops the robot before it calls anyone

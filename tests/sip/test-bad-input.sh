@@ -10,7 +10,8 @@
 #                  and well-formed but foreign PCMU): the call goes on,
 #                  the recording's callee channel is still SIPp's audio
 #   vanish         the callee answers, then disappears without a BYE: the
-#                  call ends through the RTP timeout (30 s), logged once
+#                  call ends through the RTP timeout (--rtp-timeout 4;
+#                  the default is 30 s), logged once
 #
 # usage: sh tests/sip/test-bad-input.sh PATH/TO/callbot SRCDIR
 set -u
@@ -88,19 +89,23 @@ fi
 # ---- the callee vanishes -------------------------------------------------
 tc=vanish
 sox -n -r 8000 -c 1 -b 16 long60.wav synth 60 sine 600 gain -12
+rm -f sipp-remote-rtp
 sipp_start uas5 uas-vanish.xml -p "$SIPP_PORT" -mp "$RTP_PORT" \
 	-set holdms 2000
 wait_for 5 port_bound "$SIPP_PORT"
 t0=$(now)
 start cb5 "$CALLBOT" call "sip:callee@127.0.0.1:$SIPP_PORT" \
-	--play long60.wav --listen 127.0.0.1:0
+	--play long60.wav --listen 127.0.0.1:0 --rtp-timeout 4 \
+	--rtp-ports 31000-31009
 sipp_check uas5 10 "answered, then vanished"
-finish cb5 75
+check_range "the offer's RTP port is within --rtp-ports" 31000 31009 \
+	"$(cat sipp-remote-rtp 2>/dev/null)"
+finish cb5 40
 took=$(elapsed "$t0")
 check_sane cb5
 check_eq "last line" "outcome: answered 200" "$(tail -n 1 cb5.out)"
-check_range "ended by the RTP timeout, 30 s after the media stopped (s)" \
-	30 40 "$took"
+check_range "ended by the RTP timeout, 4 s after the media stopped (s)" \
+	4 14 "$took"
 check_eq "one log line about the missing RTP" 1 \
 	"$(grep -c -i -E 'no rtp|rtp (timeout|timed out)|rtp inactiv' cb5.err)"
 
