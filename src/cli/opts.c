@@ -75,7 +75,7 @@ bool cli_media_opt(int argc, char *argv[], int *i, struct cli_media *m,
 
 int cli_media_conf(const char *cmd, const struct cli_media *m)
 {
-	struct media_conf mc = {.timeout_ms = 30000};
+	struct media_conf mc = {.timeout_ms = MEDIA_TIMEOUT_MS};
 	unsigned long lo, hi, sec;
 	char *end;
 

@@ -157,9 +157,12 @@ struct media_stream_h {
  *  (ports and jitter buffer apply to streams allocated/started later,
  *  timeout_ms at the next media_stream_start()). A zero port range or
  *  jbuf_max keeps the defaults; timeout_ms 0 turns the timeout off. */
+enum { MEDIA_TIMEOUT_MS = 30000 }; /* the default RTP inactivity limit */
+
 struct media_conf {
 	uint16_t port_min, port_max; /* RTP ports (even), 10000-20000 */
-	unsigned timeout_ms;         /* RTP inactivity, default 30000; 0 off */
+	unsigned timeout_ms;         /* RTP inactivity, default
+					MEDIA_TIMEOUT_MS; 0 off */
 	unsigned jbuf_min, jbuf_max; /* jitter buffer frames, default 0, 10 */
 };
 void media_conf_set(const struct media_conf *conf);

@@ -52,7 +52,7 @@ enum {
 static struct media_conf conf = {
 	.port_min = 10000,
 	.port_max = 20000,
-	.timeout_ms = 30000,
+	.timeout_ms = MEDIA_TIMEOUT_MS,
 	.jbuf_min = 0,
 	.jbuf_max = 10,
 };
