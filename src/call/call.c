@@ -84,9 +84,11 @@ static void media_log(const struct call *c)
 		return;
 	log_msg(LOG_INFO, ua_call_id(c->uc), "rtp: %u packets received (%u "
 		"lost, %u late), %u frames of silence filled in, %u quiet "
-		"ones skipped; jitter buffer %u ms on average, %u ms at most",
+		"ones skipped, %u read late off the socket; jitter buffer %u "
+		"ms on average, %u ms at most",
 		st.rx_packets, st.rx_lost, st.jbuf_late, st.jbuf_lost,
-		st.jbuf_skipped, st.jbuf_avg_ms, st.jbuf_max_ms);
+		st.jbuf_skipped, st.rx_drained, st.jbuf_avg_ms,
+		st.jbuf_max_ms);
 }
 
 static void end_h(void *arg)

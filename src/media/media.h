@@ -241,10 +241,12 @@ int media_stream_send_dtmf(struct media_stream *ms, char digit);
  * jbuf_skipped: quiet frames dropped because the buffer held more than
  * the line needed; jbuf_avg_ms, jbuf_max_ms: audio waiting in the buffer
  * after each tick that played some, on average and at most (the delay
- * the buffer adds, give or take the packets' arrival phase). */
+ * the buffer adds, give or take the packets' arrival phase); rx_drained:
+ * ticks that found their frame still on the socket, read there rather
+ * than played as silence (our loop was late, not the peer). */
 struct media_stats {
 	uint32_t rx_packets, tx_packets, rx_lost, rx_bad;
-	uint32_t jbuf_late, jbuf_lost, jbuf_skipped;
+	uint32_t jbuf_late, jbuf_lost, jbuf_skipped, rx_drained;
 	uint32_t jbuf_avg_ms, jbuf_max_ms;
 };
 void media_stream_stats(const struct media_stream *ms, struct media_stats *st);

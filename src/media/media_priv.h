@@ -137,6 +137,15 @@ void media_stream_rx_frame(struct media_stream *ms, int16_t *pcm);
  */
 int media_stream_input(struct media_stream *ms, const struct sa *src,
 		       struct mbuf *mb);
+/**
+ * Read what waits on the stream's socket now, without blocking, through
+ * media_stream_input(). The receive side calls it before it plays out
+ * silence for a frame that has not come: after the loop stalled, the
+ * clock runs the ticks it owes before the socket's handler gets its
+ * turn, and the packets for those ticks are already in the kernel.
+ * @return the datagrams read
+ */
+unsigned media_stream_drain(struct media_stream *ms);
 /** One 20 ms tick: receive, detect, send, record, call handlers. The
  *  clock calls it; tests and the fuzzer may too. */
 void media_stream_tick(struct media_stream *ms);

@@ -329,11 +329,10 @@ static void wait_note(struct media_stream *ms, int32_t w)
 		ms->wait_max = (uint32_t)w;
 }
 
-/* up to a frame of audio out of the buffer: the samples written */
-static size_t take(struct media_stream *ms, int16_t *pcm)
+/* the frame's samples from i on out of the buffer, as far as it has
+ * them: the frame's samples written in all */
+static size_t take(struct media_stream *ms, int16_t *pcm, size_t i)
 {
-	size_t i = 0;
-
 	while (i < MEDIA_FRAME) {
 		struct rx_pkt *pk = ms->cur;
 		size_t k;
@@ -391,9 +390,22 @@ static bool quiet(struct media_stream *ms, const int16_t *pcm)
 
 void media_stream_rx_frame(struct media_stream *ms, int16_t *pcm)
 {
-	size_t i = take(ms, pcm);
-	int32_t w = i ? waiting(ms) : -1;
-	bool q = i == MEDIA_FRAME && quiet(ms, pcm), spare;
+	size_t i = take(ms, pcm, 0);
+	int32_t w;
+	bool q, spare;
+
+	/* Short of a frame on a live line: the packet may be in the kernel
+	 * already, behind ticks the clock is catching up on after a stall.
+	 * Filling silence then would cut a hole into the callee's speech
+	 * (and the recognizer's input) and hold a frame more for the rest
+	 * of the call. */
+	if (i < MEDIA_FRAME && ms->rx_audio && ms->idle < UNDERRUN_IDLE &&
+	    media_stream_drain(ms)) {
+		ms->st.rx_drained++;
+		i = take(ms, pcm, i);
+	}
+	w = i ? waiting(ms) : -1;
+	q = i == MEDIA_FRAME && quiet(ms, pcm);
 
 	if (!ms->calm_need) {
 		ms->calm_need = CALM_TICKS;
@@ -412,7 +424,7 @@ void media_stream_rx_frame(struct media_stream *ms, int16_t *pcm)
 	ms->spare_ticks = spare ? ms->spare_ticks + 1 : 0;
 	if (q && ms->spare_ticks >= DRAIN_TICKS &&
 	    ms->calm_ticks >= ms->calm_need) {
-		i = take(ms, pcm);
+		i = take(ms, pcm, 0);
 		w = i ? waiting(ms) : -1;
 		ms->spare_ticks = 0;
 		ms->skip_ago = 0;

@@ -37,6 +37,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <errno.h>
+#include <sys/socket.h>
 #include <re.h>
 #include "core/log.h"
 #include "media/media.h"
@@ -130,6 +131,43 @@ static bool udp_recv(struct sa *src, struct mbuf *mb, void *arg)
 {
 	(void)media_stream_input(arg, src, mb);
 	return true;
+}
+
+unsigned media_stream_drain(struct media_stream *ms)
+{
+	/* a stall of CATCHUP_MAX ticks, with some to spare */
+	enum { DRAIN_MAX = 8 };
+	uint8_t buf[2048];
+	struct udp_sock *us;
+	unsigned n = 0;
+	int fd;
+
+	if (!ms || !ms->rtp)
+		return 0;
+	us = rtp_sock(ms->rtp);
+	fd = us ? udp_sock_fd(us, sa_af(rtp_local(ms->rtp))) : -1;
+	if (fd < 0)
+		return 0;
+
+	while (n < DRAIN_MAX) {
+		struct mbuf mb;
+		struct sa src;
+		ssize_t r;
+
+		sa_init(&src, AF_UNSPEC);
+		src.len = sizeof(src.u);
+		r = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, &src.u.sa,
+			     &src.len);
+		if (r < 0)
+			break; /* EAGAIN: nothing more; errors: libre's */
+		n++;
+		mb.buf = buf;
+		mb.size = sizeof(buf);
+		mb.pos = 0;
+		mb.end = (size_t)r;
+		(void)media_stream_input(ms, &src, &mb);
+	}
+	return n;
 }
 
 /* Even ports round-robin over the range: a port just released is the

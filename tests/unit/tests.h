@@ -26,6 +26,7 @@
 	X(test_media_stream_garbage)                                       \
 	X(test_media_stream_latch)                                         \
 	X(test_media_jbuf)                                                 \
+	X(test_media_rx_drain)                                             \
 	X(test_media_clock)                                                \
 	X(test_media_stream_memory)                                        \
 	X(test_vad_limits)                                                 \
