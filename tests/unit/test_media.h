@@ -180,6 +180,10 @@ struct side {
 	unsigned tones[4];
 	unsigned timeouts;
 	uint64_t timeout_at;
+	unsigned ticks;         /* audio handler calls */
+	unsigned rx_tick;       /* ... the last that saw a new packet */
+	unsigned timeout_tick;  /* ... and the last before the timeout */
+	uint32_t rx_seen;       /* packets received as of rx_tick */
 	unsigned done, done_intr;
 	struct media_prompt *first_done;
 	bool drop_on_timeout;   /* mem_deref own stream in the handler */

@@ -20,6 +20,16 @@ static void on_audio(const int16_t *pcm, const int16_t *tx, size_t n,
 
 	if (s->dropped)
 		s->after_drop++;
+	s->ticks++;
+	if (s->ms) {
+		struct media_stats st;
+
+		media_stream_stats(s->ms, &st);
+		if (st.rx_packets != s->rx_seen) {
+			s->rx_seen = st.rx_packets;
+			s->rx_tick = s->ticks;
+		}
+	}
 	if (s->rx_n + n > s->rx_cap) {
 		size_t cap = s->rx_cap ? 2 * s->rx_cap : 16000;
 		int16_t *p = realloc(s->rx, cap * sizeof(*p));
@@ -60,6 +70,7 @@ static void on_timeout(void *arg)
 		s->after_drop++;
 	s->timeouts++;
 	s->timeout_at = tmr_jiffies();
+	s->timeout_tick = s->ticks;
 	if (s->drop_on_timeout) {
 		s->ms = mem_deref(s->ms);
 		s->dropped = true;
