@@ -158,8 +158,10 @@ unsigned media_stream_drain(struct media_stream *ms)
 		src.len = sizeof(src.u);
 		r = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, &src.u.sa,
 			     &src.len);
+		/* EAGAIN: no more; an error (an ICMP port unreachable)
+		 * ends the drain as it ends one read of libre's */
 		if (r < 0)
-			break; /* EAGAIN: nothing more; errors: libre's */
+			break;
 		n++;
 		mb.buf = buf;
 		mb.size = sizeof(buf);
