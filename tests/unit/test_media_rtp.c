@@ -150,8 +150,9 @@ struct garbage {
 	struct tmr t;
 };
 
-static void garbage_send(struct udp_sock *us, const struct sa *dst,
-			 const uint8_t *p, size_t n)
+/* n bytes at p, sent from us to dst as one datagram */
+static void bytes_send(struct udp_sock *us, const struct sa *dst,
+		       const uint8_t *p, size_t n)
 {
 	struct mbuf *mb = mbuf_alloc(n + 1);
 
@@ -192,7 +193,7 @@ static void garbage_batch(void *arg)
 
 			for (k = 0; k < n; k++)
 				b[k] = (uint8_t)tm_rand(&gb->seed);
-			garbage_send(gb->g, gb->dst, b, n);
+			bytes_send(gb->g, gb->dst, b, n);
 			gb->sent++;
 		}
 	}
@@ -203,14 +204,14 @@ static void garbage_batch(void *arg)
 			unsigned k = (gb->batches - 10) * 10 + i;
 			size_t n = rtp_make(b, (uint16_t)k, 500 + 170 * k);
 
-			garbage_send(gb->g, gb->dst, b, n);
+			bytes_send(gb->g, gb->dst, b, n);
 			gb->sent++;
 		}
 	}
 	else if (gb->batches == 15) {
 		media_stream_stats(gb->ms, &gb->at_good);
 		for (i = 0; i < 20; i++) {
-			garbage_send(gb->g, gb->dst, b,
+			bytes_send(gb->g, gb->dst, b,
 				     rtp_make(b, (uint16_t)(1000 + i), 160));
 			gb->sent++;
 		}
@@ -218,7 +219,7 @@ static void garbage_batch(void *arg)
 	else if (gb->batches == 16) {
 		media_stream_stats(gb->ms, &gb->at_h);
 		for (i = 0; i < 20; i++) {
-			garbage_send(gb->h, gb->dst, b,
+			bytes_send(gb->h, gb->dst, b,
 				     rtp_make(b, (uint16_t)(2000 + i), 160));
 			gb->sent++;
 		}
@@ -334,24 +335,24 @@ static void latch_step(void *arg)
 	switch (l->step++) {
 	case 0:
 		for (i = 0; i < 3; i++)
-			garbage_send(l->h, l->dst, (const uint8_t *)"junk", 4);
+			bytes_send(l->h, l->dst, (const uint8_t *)"junk", 4);
 		break;
 	case 1:
 		l->g_rx = 0;
 		for (i = 0; i < 5; i++)
-			garbage_send(l->g, l->dst, b,
+			bytes_send(l->g, l->dst, b,
 				     rtp_make(b, (uint16_t)l->seq++, 160));
 		break;
 	case 2:
 		l->h_rx = 0;
 		for (i = 0; i < 5; i++)
-			garbage_send(l->h, l->dst, b,
+			bytes_send(l->h, l->dst, b,
 				     rtp_make(b, (uint16_t)l->seq++, 160));
 		break;
 	case 3:
 		(void)media_stream_start(l->ms, &l->haddr, 0, -1);
 		for (i = 0; i < 5; i++)
-			garbage_send(l->h, l->dst, b,
+			bytes_send(l->h, l->dst, b,
 				     rtp_make(b, (uint16_t)l->seq++, 160));
 		break;
 	default:
@@ -419,14 +420,14 @@ out:
 	return err;
 }
 
-/* one 20 ms PCMU packet from src into ms: a 1 kHz tone of amplitude amp,
- * or low noise (about -60 dBFS) for amp 0 */
-static void audio_pkt(struct media_stream *ms, const struct sa *src,
-		      uint16_t seq, double amp, uint32_t *rng)
+/* one 20 ms PCMU packet into b: a 1 kHz tone of amplitude amp, or low
+ * noise (about -60 dBFS) for amp 0 */
+static void audio_make(uint8_t b[RTP_HEADER_SIZE + MEDIA_FRAME],
+		       uint16_t seq, double amp, uint32_t *rng)
 {
-	uint8_t b[RTP_HEADER_SIZE + MEDIA_FRAME] = {0};
 	size_t i;
 
+	memset(b, 0, RTP_HEADER_SIZE);
 	rtp_hdr(b, 0, seq, 160u * seq, 0x34);
 	for (i = 0; i < MEDIA_FRAME; i++) {
 		double v = amp ? amp * (i % 8 < 4 ? 1 : -1)
@@ -434,6 +435,15 @@ static void audio_pkt(struct media_stream *ms, const struct sa *src,
 
 		b[RTP_HEADER_SIZE + i] = media_ulaw_enc(tm_clip(v));
 	}
+}
+
+/* that packet from src into ms */
+static void audio_pkt(struct media_stream *ms, const struct sa *src,
+		      uint16_t seq, double amp, uint32_t *rng)
+{
+	uint8_t b[RTP_HEADER_SIZE + MEDIA_FRAME];
+
+	audio_make(b, seq, amp, rng);
 	feed(ms, src, b, sizeof(b));
 }
 
@@ -574,24 +584,9 @@ int test_media_rx_drain(void)
 	/* five tone packets reach the socket while nothing reads it */
 	for (i = 0; i < 5; i++) {
 		uint8_t b[RTP_HEADER_SIZE + MEDIA_FRAME];
-		struct mbuf *mb = mbuf_alloc(sizeof(b));
-		size_t k;
 
-		rtp_hdr(b, 0, q, 160u * q, 0x34);
-		q++;
-		for (k = 0; k < MEDIA_FRAME; k++)
-			b[RTP_HEADER_SIZE + k] =
-				media_ulaw_enc(k % 8 < 4 ? 8000 : -8000);
-		if (!mb) {
-			err = ENOMEM;
-			goto out;
-		}
-		mbuf_write_mem(mb, b, sizeof(b));
-		mb->pos = 0;
-		err = udp_send(us, &dst, mb);
-		mem_deref(mb);
-		if (err)
-			goto out;
+		audio_make(b, q++, 8000, &rng);
+		bytes_send(us, &dst, b, sizeof(b));
 	}
 	usleep(20 * 1000); /* loopback delivers at once; to be sure */
 
