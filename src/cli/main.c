@@ -13,6 +13,12 @@
 
 #define CALLBOT_VERSION "0.1.0"
 
+/* the RTP options of call, answer and robot (cli_media_opt()) */
+#define RTP_HELP                                                              \
+	"  --rtp-ports MIN-MAX  local RTP ports (default 10000-20000)\n"    \
+	"  --rtp-timeout SEC    hang up after SEC without RTP from the peer\n" \
+	"                       (default 30; 0: never)\n"
+
 static const struct cli_cmd cmds[] = {
 	{"check", "SCRIPT...", "validate conversation scripts",
 	 "Validates scripts: YAML syntax, unknown keys, missing prompts,\n"
@@ -70,9 +76,7 @@ static const struct cli_cmd cmds[] = {
 	 "  --password P         digest password\n"
 	 "  --timeout SECONDS    give up unanswered after this (default 45)\n"
 	 "  --dtmf DIGITS        send these keys once answered\n"
-	 "  --rtp-ports MIN-MAX  local RTP ports (default 10000-20000)\n"
-	 "  --rtp-timeout SEC    hang up after SEC without RTP from the peer\n"
-	 "                       (default 30; 0: never)\n",
+	 RTP_HELP,
 	 cmd_call},
 	{"answer", "--listen ADDR:PORT --play FILE.wav [OPTION]...",
 	 "answer incoming calls with a file",
@@ -88,9 +92,7 @@ static const struct cli_cmd cmds[] = {
 	 "  --user U             digest user\n"
 	 "  --password P         digest password\n"
 	 "  --from URI           our address of record\n"
-	 "  --rtp-ports MIN-MAX  local RTP ports (default 10000-20000)\n"
-	 "  --rtp-timeout SEC    hang up after SEC without RTP from the peer\n"
-	 "                       (default 30; 0: never)\n",
+	 RTP_HELP,
 	 cmd_answer},
 	{"sim",
 	 "--personas FILE (--listen ADDR:PORT | --persona NAME --call URI) "
@@ -157,9 +159,7 @@ static const struct cli_cmd cmds[] = {
 	 "  --tts-engine NAME    flite, espeak\n"
 	 "  --tts-cache DIR      keep synthesized prompts on disk\n"
 	 "  --from, --registrar, --user, --password   as for 'callbot call'\n"
-	 "  --rtp-ports MIN-MAX  local RTP ports (default 10000-20000)\n"
-	 "  --rtp-timeout SEC    hang up after SEC without RTP from the peer\n"
-	 "                       (default 30; 0: never)\n",
+	 RTP_HELP,
 	 cmd_robot},
 	{"e2e", "--lang en|zh [OPTION]...",
 	 "run every persona against the robot over SIP on loopback",
